@@ -1,0 +1,49 @@
+/** `ase-gitops plan PATH [--observed FILE] [--format json|markdown]` (contract.md §4). */
+import { type Command, Option } from "commander";
+import { FleetPathError, loadFleet } from "../manifest/load.js";
+import type { ObservedState } from "../plan/observed.js";
+import { planFleet } from "../plan/planner.js";
+import { renderJson } from "../plan/render-json.js";
+import { renderMarkdown } from "../plan/render-markdown.js";
+import { type CliContext, CliError, EXIT } from "./cli-context.js";
+import { readObservedFile } from "./observed-file.js";
+
+export interface PlanCommandOptions {
+  observed?: string;
+  format: "json" | "markdown";
+  live?: boolean;
+}
+
+/** Reads live state for `--live`; provided by the device layer. */
+export type LiveObserver = (fleetPath: string, ctx: CliContext) => Promise<{ observed: ObservedState; notes: string[] }>;
+
+export async function runPlan(path: string, options: PlanCommandOptions, ctx: CliContext, live?: LiveObserver): Promise<void> {
+  if (options.live && options.observed) throw new CliError("use either --observed or --live, not both");
+  const fleet = await loadFleet(path).catch((error: unknown) => {
+    if (error instanceof FleetPathError) throw new CliError(error.message);
+    throw error;
+  });
+  let observed: ObservedState = { devices: {} };
+  const notes: string[] = [];
+  if (options.observed) observed = await readObservedFile(options.observed);
+  if (options.live) {
+    if (!live) throw new CliError("--live is not available in this build");
+    const result = await live(path, ctx);
+    observed = result.observed;
+    notes.push(...result.notes);
+  }
+  const plan = planFleet(fleet, observed);
+  ctx.io.stdout.write(options.format === "json" ? renderJson(plan) : renderMarkdown(plan, { notes }));
+  ctx.exitCode = plan.summary.infeasible > 0 ? EXIT.infeasible : EXIT.ok;
+}
+
+export function registerPlanCommand(program: Command, ctx: CliContext, live?: LiveObserver): void {
+  program
+    .command("plan")
+    .description("plan every device manifest under PATH against the observed state")
+    .argument("<path>", "folder (or file) of device manifests")
+    .option("--observed <file>", "observed state JSON (contract.md §2); devices missing from it are new")
+    .option("--live", "read the observed state from the devices themselves")
+    .addOption(new Option("--format <format>", "output format").choices(["json", "markdown"]).default("markdown"))
+    .action((path: string, options: PlanCommandOptions) => runPlan(path, options, ctx, live));
+}

@@ -1,0 +1,247 @@
+/**
+ * Loads every device manifest under a folder (contract.md §1): each `*.yaml`/`*.yml` file,
+ * recursively, each YAML document whose `kind` is `EdgeDevice`. Bad input never throws:
+ * it becomes an INVALID_MANIFEST entry with the file and line to fix.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, join, relative, sep } from "node:path";
+import { type Document, LineCounter, parseAllDocuments } from "yaml";
+import type { z } from "zod";
+import type { PlanError } from "../plan/types.js";
+import { EdgeDevice, KIND } from "./schema.js";
+import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
+
+/** A manifest larger than this is refused unread: no device needs it, an attack might. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** Aliases expanded per document; the yaml package's guard against "billion laughs". */
+export const MAX_ALIAS_COUNT = 100;
+const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
+
+/** Source lines of the manifest parts the planner reports on. */
+export interface ManifestLines {
+  document: number;
+  name: number;
+  gpu: number;
+  softwareVersion: number;
+  kubernetes: number;
+  allowReconfigure: number;
+  vms: Array<{ name: number; size: number; os: number; powerState: number }>;
+}
+
+export interface LoadedDevice {
+  manifest: EdgeDevice;
+  /** Path relative to the fleet root, with `/` separators. */
+  file: string;
+  lines: ManifestLines;
+}
+
+/** A document that could not be read as a device: named after the device when known. */
+export interface InvalidManifest {
+  name: string;
+  file: string;
+  errors: PlanError[];
+}
+
+export interface FleetLoad {
+  devices: LoadedDevice[];
+  invalid: InvalidManifest[];
+}
+
+export class FleetPathError extends Error {
+  readonly code = "FLEET_PATH_NOT_FOUND";
+  constructor(readonly path: string) {
+    super(`no such file or folder: ${path}`);
+  }
+}
+
+export interface LoadFleetOptions {
+  /** Keep only these files (relative posix paths), e.g. the ones a pull request changed. */
+  include?: (relativePath: string) => boolean;
+  /** Files read at once. */
+  concurrency?: number;
+}
+
+const isManifestFile = (name: string) => /\.ya?ml$/i.test(name);
+const toPosix = (path: string) => path.split(sep).join("/");
+
+async function listManifestFiles(root: string): Promise<{ base: string; files: string[] }> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info) throw new FleetPathError(root);
+  if (info.isFile()) return { base: dirname(root), files: [basename(root)] };
+  const files: string[] = [];
+  const visit = async (folder: string): Promise<void> => {
+    const entries = await readdir(join(root, folder), { withFileTypes: true });
+    for (const entry of entries) {
+      const rel = folder ? `${folder}/${entry.name}` : entry.name;
+      if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name)) await visit(rel);
+      else if (entry.isFile() && isManifestFile(entry.name)) files.push(rel);
+    }
+  };
+  await visit("");
+  return { base: root, files: files.sort() };
+}
+
+export async function loadFleet(root: string, options: LoadFleetOptions = {}): Promise<FleetLoad> {
+  const { base, files } = await listManifestFiles(root);
+  const selected = options.include ? files.filter(options.include) : files;
+  const results: ManifestFileResult[] = new Array(selected.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < selected.length) {
+      const index = next++;
+      const file = selected[index]!;
+      results[index] = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))));
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 16, selected.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return mergeResults(results);
+}
+
+export interface ManifestFileResult {
+  devices: LoadedDevice[];
+  invalid: InvalidManifest[];
+}
+
+function mergeResults(results: ManifestFileResult[]): FleetLoad {
+  const fleet: FleetLoad = { devices: [], invalid: [] };
+  for (const result of results) {
+    fleet.devices.push(...result.devices);
+    fleet.invalid.push(...result.invalid);
+  }
+  return fleet;
+}
+
+function fileError(file: string, message: string, line = 1): InvalidManifest {
+  return { name: file, file, errors: [{ code: "INVALID_MANIFEST", message, file, line }] };
+}
+
+/** Reads one file: size and encoding checked before YAML sees a byte. */
+export async function loadManifestFile(path: string, file: string): Promise<ManifestFileResult> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_MANIFEST_BYTES) {
+      return { devices: [], invalid: [fileError(file, `file is ${info.size} bytes; a manifest may be at most 1 MiB`)] };
+    }
+    bytes = await readFile(path);
+  } catch (error) {
+    return { devices: [], invalid: [fileError(file, `cannot read file: ${(error as Error).message}`)] };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { devices: [], invalid: [fileError(file, "file is not valid UTF-8 text")] };
+  }
+  return parseManifestText(text, file);
+}
+
+/** Parses the text of one manifest file (exported for callers that read from git objects). */
+export function parseManifestText(text: string, file: string): ManifestFileResult {
+  const result: ManifestFileResult = { devices: [], invalid: [] };
+  if (text.includes("\u0000")) {
+    result.invalid.push(fileError(file, "file contains NUL bytes; a manifest is YAML text"));
+    return result;
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    const outcome = readDocument(doc, file, lineCounter);
+    if (outcome === undefined) continue;
+    if ("manifest" in outcome) result.devices.push(outcome);
+    else result.invalid.push(outcome);
+  }
+  return result;
+}
+
+function yamlMessage(message: string): string {
+  return message.split(/ at line \d+, column \d+/)[0]!.trim();
+}
+
+function readDocument(doc: Document, file: string, lineCounter: LineCounter): LoadedDevice | InvalidManifest | undefined {
+  if (doc.errors.length > 0) {
+    return {
+      name: file,
+      file,
+      errors: doc.errors.map((error) => ({
+        code: "INVALID_MANIFEST" as const,
+        message: `YAML syntax error: ${yamlMessage(error.message)}`,
+        file,
+        line: lineCounter.linePos(error.pos[0]).line,
+      })),
+    };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = (error as Error).message;
+    const reason = /alias/i.test(message)
+      ? `too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions): refused as a possible alias bomb`
+      : `cannot read YAML: ${yamlMessage(message)}`;
+    return { name: file, file, errors: [{ code: "INVALID_MANIFEST", message: reason, file, line: lineOfPath(doc, [], lineCounter) }] };
+  }
+  if (!isRecord(value) || value.kind !== KIND) return undefined;
+  const parsed = EdgeDevice.safeParse(value);
+  if (!parsed.success) {
+    const metadata = value.metadata;
+    const name = isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
+    return { name, file, errors: parsed.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter)) };
+  }
+  return { manifest: parsed.data, file, lines: manifestLines(doc, parsed.data, lineCounter) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function formatPath(path: DocPath): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text ? `${text}.${String(segment)}` : String(segment)),
+    "",
+  );
+}
+
+function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, lineCounter: LineCounter): PlanError {
+  const where = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys;
+    const fields = keys.map((key) => (where ? `${where}.${key}` : key)).join(", ");
+    return {
+      code: "INVALID_MANIFEST",
+      message: `unknown field${keys.length > 1 ? "s" : ""} ${fields}`,
+      file,
+      line: lineOfKey(doc, issue.path, keys[0]!, lineCounter),
+    };
+  }
+  const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
+  const message = missing ? "is required" : issue.message.replace(/^Invalid input: /, "");
+  return {
+    code: "INVALID_MANIFEST",
+    message: where ? `${where}: ${message}` : message,
+    file,
+    line: lineOfPath(doc, issue.path, lineCounter),
+  };
+}
+
+function manifestLines(doc: Document, manifest: EdgeDevice, lineCounter: LineCounter): ManifestLines {
+  const line = (path: DocPath) => lineOfPath(doc, path, lineCounter);
+  return {
+    document: line([]),
+    name: line(["metadata", "name"]),
+    gpu: line(["spec", "gpu"]),
+    softwareVersion: line(["spec", "softwareVersion"]),
+    kubernetes: line(["spec", "kubernetes"]),
+    allowReconfigure: line(["spec", "kubernetes", "allowReconfigure"]),
+    vms: manifest.spec.virtualMachines.map((_, index) => {
+      const vm = ["spec", "virtualMachines", index];
+      return {
+        name: line([...vm, "name"]),
+        size: line([...vm, "size"]),
+        os: line([...vm, "os"]),
+        powerState: line([...vm, "powerState"]),
+      };
+    }),
+  };
+}

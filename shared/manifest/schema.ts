@@ -1,0 +1,81 @@
+/**
+ * The device manifest (contract.md §1) as a zod schema. Objects are strict: an unknown
+ * field is an error, so a typo never passes silently.
+ */
+import { z } from "zod";
+
+export const API_VERSION = "ase-gitops/v1";
+export const KIND = "EdgeDevice";
+
+/** YAML reads `2106` and `18.04` as numbers; users mean the text. */
+const Text = z.union([z.string(), z.number().transform(String)]);
+
+export const DeviceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)");
+
+export const VmName = z
+  .string()
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+export const Release = Text.pipe(z.string().regex(/^\d{4}$/, "must be a release name YYMM, e.g. \"2106\""));
+
+export const OsSpec = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("Linux"),
+    distro: z.string().optional(),
+    version: Text.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("Windows"),
+    version: Text.optional(),
+  }),
+]);
+export type OsSpec = z.infer<typeof OsSpec>;
+
+export const VirtualMachineSpec = z.strictObject({
+  name: VmName,
+  size: z.string().min(1),
+  image: z.string().min(1),
+  os: OsSpec.optional(),
+  /** Default: true for GPU sizes, false otherwise (resolved by the planner, which knows sizes). */
+  gpuExtension: z.boolean().optional(),
+  powerState: z.enum(["running", "deallocated"]).default("running"),
+});
+export type VirtualMachineSpec = z.infer<typeof VirtualMachineSpec>;
+
+export const ArmSpec = z.strictObject({
+  endpoint: z.url({ protocol: /^https$/, error: "must be an https:// URL" }),
+  subscriptionId: z.uuid({ error: "must be a subscription GUID" }),
+  resourceGroup: z.string().min(1).max(90),
+  location: z.string().min(1).default("DBELocal"),
+  credential: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an app setting (letters, digits, '_')"),
+});
+export type ArmSpec = z.infer<typeof ArmSpec>;
+
+export const KubernetesSpec = z.strictObject({
+  enabled: z.boolean().default(false),
+  allowReconfigure: z.boolean().default(false),
+});
+
+export const EdgeDevice = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(KIND),
+  metadata: z.strictObject({
+    name: DeviceName,
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: z.strictObject({
+    gpu: z.strictObject({
+      count: z.union([z.literal(1), z.literal(2)], { error: "must be 1 or 2" }),
+      model: z.enum(["T4", "A2"]).default("T4"),
+    }),
+    softwareVersion: Release.optional(),
+    arm: ArmSpec.optional(),
+    kubernetes: KubernetesSpec.default({ enabled: false, allowReconfigure: false }),
+    virtualMachines: z.array(VirtualMachineSpec).default([]),
+  }),
+});
+export type EdgeDevice = z.infer<typeof EdgeDevice>;

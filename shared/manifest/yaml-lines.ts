@@ -1,0 +1,53 @@
+/**
+ * Maps a path into a parsed YAML document (as zod reports it) back to a source line, so
+ * every manifest error can point at the line a reviewer has to change.
+ */
+import { type Document, type LineCounter, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+
+export type DocPath = ReadonlyArray<PropertyKey>;
+
+function keyOf(node: unknown): unknown {
+  return isScalar(node) ? node.value : node;
+}
+
+interface Located {
+  node: Node | null;
+  /** The key node of the last map entry walked through (for "unknown key" issues). */
+  keyNode?: Node | null;
+}
+
+function walk(doc: Document, path: DocPath): Located {
+  let node = doc.contents as Node | null;
+  let keyNode: Node | null | undefined;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && String(keyOf(p.key)) === String(segment));
+      if (!pair) break;
+      keyNode = pair.key as Node | null;
+      node = (pair.value as Node | null) ?? keyNode;
+    } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
+      node = node.items[segment] as Node;
+      keyNode = undefined;
+    } else {
+      break;
+    }
+  }
+  return { node, keyNode };
+}
+
+function lineOfNode(node: Node | null | undefined, lineCounter: LineCounter): number | undefined {
+  const start = node?.range?.[0];
+  return start === undefined ? undefined : lineCounter.linePos(start).line;
+}
+
+/** 1-based line of the deepest node on `path` that exists (the document start otherwise). */
+export function lineOfPath(doc: Document, path: DocPath, lineCounter: LineCounter): number {
+  const { node } = walk(doc, path);
+  return lineOfNode(node, lineCounter) ?? lineOfNode(doc.contents as Node, lineCounter) ?? 1;
+}
+
+/** 1-based line of the key `key` inside the map at `path` (for unknown fields). */
+export function lineOfKey(doc: Document, path: DocPath, key: string, lineCounter: LineCounter): number {
+  const { keyNode } = walk(doc, [...path, key]);
+  return lineOfNode(keyNode, lineCounter) ?? lineOfPath(doc, path, lineCounter);
+}

@@ -1,0 +1,88 @@
+/**
+ * Which steps take a device from its observed state to the desired one, emitted in the
+ * contract's order (contract.md §3): deletes, deallocations, Kubernetes removal, software
+ * update, resizes, starts, creates (each with its extension), extensions, Kubernetes last.
+ * Whether the steps are feasible is not decided here: the planner replays them.
+ */
+import { type ClaimState, FIRST_RELEASE_MANAGING_GPU_VMS, compareReleases } from "../claims/model.js";
+import { isGpuSize, sameSize } from "../claims/sizes.js";
+import { type DesiredDevice, extensionSatisfied, needsSoftwareUpdate } from "./desired.js";
+import type { PlanStep } from "./types.js";
+
+export interface StepOptions {
+  /** Remove and re-add Kubernetes so the GPUs it holds are free for GPU VMs. */
+  reconfigureKubernetes: boolean;
+}
+
+/** Whether an update must stop GPU VMs first: releases before 2103 did not do it. */
+export function updateNeedsManualStop(state: ClaimState, desired: DesiredDevice): boolean {
+  return (
+    needsSoftwareUpdate(state, desired) &&
+    compareReleases(state.softwareVersion!, FIRST_RELEASE_MANAGING_GPU_VMS) < 0
+  );
+}
+
+export function buildSteps(state: ClaimState, desired: DesiredDevice, options: StepOptions): PlanStep[] {
+  const desiredByName = new Map(desired.vms.map((vm) => [vm.name, vm]));
+  const update = needsSoftwareUpdate(state, desired);
+  const manualStop = updateNeedsManualStop(state, desired);
+
+  const deletes: PlanStep[] = [];
+  const deallocations: PlanStep[] = [];
+  const resizes: PlanStep[] = [];
+  const starts: PlanStep[] = [];
+  const extensions: PlanStep[] = [];
+
+  for (const vm of state.vms) {
+    const want = desiredByName.get(vm.name);
+    if (!want) {
+      if (vm.managed) {
+        deletes.push({ action: "deleteVm", vm: vm.name });
+      } else if (manualStop && isGpuSize(vm.size) && vm.powerState !== "deallocated") {
+        // The old update flow needs every GPU VM stopped, the unmanaged ones too; a VM that
+        // was running is started again afterwards, so its owner finds it as it was.
+        deallocations.push({ action: "deallocateVm", vm: vm.name });
+        if (vm.powerState === "running") starts.push({ action: "startVm", vm: vm.name });
+      }
+      continue;
+    }
+    const resize = !sameSize(vm.size, want.size);
+    const allocated = vm.powerState !== "deallocated";
+    const stopForUpdate = manualStop && isGpuSize(vm.size);
+    const deallocate = allocated && (want.powerState === "deallocated" || resize || stopForUpdate);
+    if (deallocate) deallocations.push({ action: "deallocateVm", vm: vm.name });
+    if (resize) resizes.push({ action: "resizeVm", vm: vm.name, size: want.size });
+    const runningAfterDeallocations = vm.powerState === "running" && !deallocate;
+    if (want.powerState === "running" && !runningAfterDeallocations) {
+      starts.push({ action: "startVm", vm: vm.name });
+    }
+    // The driver installs only into a running VM; a VM kept deallocated gets it when started.
+    if (want.gpuExtension && want.powerState === "running" && !extensionSatisfied(vm.gpuExtension)) {
+      extensions.push({ action: "installGpuExtension", vm: vm.name });
+    }
+  }
+
+  const creates: PlanStep[] = [];
+  const existing = new Set(state.vms.map((vm) => vm.name));
+  for (const want of desired.vms) {
+    if (existing.has(want.name)) continue;
+    creates.push({ action: "createVm", vm: want.name });
+    if (want.gpuExtension) creates.push({ action: "installGpuExtension", vm: want.name });
+  }
+
+  const kubernetes = state.kubernetes.configured;
+  const removeKubernetes = kubernetes && (!desired.kubernetes.enabled || options.reconfigureKubernetes);
+  const configureKubernetes = desired.kubernetes.enabled && (!kubernetes || removeKubernetes);
+
+  return [
+    ...deletes,
+    ...deallocations,
+    ...(removeKubernetes ? [{ action: "removeKubernetes" } as const] : []),
+    ...(update ? [{ action: "updateSoftware", version: desired.softwareVersion } as const] : []),
+    ...resizes,
+    ...starts,
+    ...creates,
+    ...extensions,
+    ...(configureKubernetes ? [{ action: "configureKubernetes" } as const] : []),
+  ];
+}

@@ -1,0 +1,92 @@
+/** The plan (contract.md §3): the JSON users and scripts read. Names are a public interface. */
+
+export const STEP_ACTIONS = [
+  "deleteVm",
+  "deallocateVm",
+  "removeKubernetes",
+  "updateSoftware",
+  "resizeVm",
+  "startVm",
+  "createVm",
+  "installGpuExtension",
+  "configureKubernetes",
+] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+
+export interface PlanStep {
+  action: StepAction;
+  /** The VM the step acts on (VM actions only). */
+  vm?: string;
+  /** resizeVm: the new size; updateSoftware: the target release. */
+  size?: string;
+  version?: string;
+}
+
+export const ERROR_CODES = [
+  "INVALID_MANIFEST",
+  "DUPLICATE_DEVICE",
+  "DUPLICATE_VM",
+  "UNSUPPORTED_VM_SIZE",
+  "GPU_MODEL_MISMATCH",
+  "GPU_OVERCOMMIT",
+  "KUBERNETES_HOLDS_GPU",
+  /** Never expected: replaying the plan did not reach the desired state (a planner bug). */
+  "PLAN_DOES_NOT_CONVERGE",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const WARNING_CODES = [
+  "KUBERNETES_NO_GPU",
+  "KUBERNETES_RECLAIM_RISK",
+  "KUBERNETES_RECONFIGURE",
+  "MANUAL_STOP_BEFORE_UPDATE",
+  "GPU_EXTENSION_OS_UNTESTED",
+  "UNMANAGED_VM",
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+export interface PlanError {
+  code: ErrorCode;
+  message: string;
+  file?: string;
+  line?: number;
+  /** What to do instead, for humans (Markdown renderer, PR comment). */
+  hint?: string;
+}
+
+export interface PlanWarning {
+  code: WarningCode;
+  message: string;
+  file?: string;
+  line?: number;
+  hint?: string;
+}
+
+export interface GpuClaims {
+  kubernetes: number;
+  /** Only VMs that hold GPUs. */
+  vms: Record<string, number>;
+  free: number;
+}
+
+export interface DevicePlan {
+  name: string;
+  file: string;
+  feasible: boolean;
+  steps: PlanStep[];
+  errors: PlanError[];
+  warnings: PlanWarning[];
+  gpus: { total: number; before?: GpuClaims; after: GpuClaims };
+}
+
+export interface PlanSummary {
+  devices: number;
+  feasible: number;
+  infeasible: number;
+  steps: number;
+}
+
+export interface Plan {
+  devices: DevicePlan[];
+  summary: PlanSummary;
+}
