@@ -216,7 +216,7 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, line
     };
   }
   const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
-  const message = missing ? "is required" : issue.message.replace(/^Invalid input: /, "");
+  const message = missing ? "is required" : issue.message.replace(/^Invalid (input|option|value): /, "");
   return {
     code: "INVALID_MANIFEST",
     message: where ? `${where}: ${message}` : message,

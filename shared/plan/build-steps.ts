@@ -64,8 +64,11 @@ export function buildSteps(state: ClaimState, desired: DesiredDevice, options: S
 
   const creates: PlanStep[] = [];
   const existing = new Set(state.vms.map((vm) => vm.name));
-  for (const want of desired.vms) {
-    if (existing.has(want.name)) continue;
+  // Creating boots a VM, so one meant to stay deallocated still needs its GPUs for a moment:
+  // create those first, while the GPUs the running ones will hold are still free.
+  const toCreate = desired.vms.filter((want) => !existing.has(want.name));
+  const createOrder = [...toCreate.filter((w) => w.powerState === "deallocated"), ...toCreate.filter((w) => w.powerState === "running")];
+  for (const want of createOrder) {
     creates.push({ action: "createVm", vm: want.name });
     if (want.gpuExtension) creates.push({ action: "installGpuExtension", vm: want.name });
   }

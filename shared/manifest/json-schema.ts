@@ -1,0 +1,26 @@
+/**
+ * JSON Schema of the device manifest, generated from the zod schema so the two never drift
+ * (a test compares it with the checked-in `schemas/edge-device.schema.json`). Editors with
+ * the YAML language server validate manifests as users type:
+ *   # yaml-language-server: $schema=../schemas/edge-device.schema.json
+ */
+import { z } from "zod";
+import { EdgeDevice } from "./schema.js";
+
+export const SCHEMA_ID = "https://ase-gitops.dev/schemas/edge-device.schema.json";
+
+export function edgeDeviceJsonSchema(): Record<string, unknown> {
+  // "input": what users may write (defaults make fields optional, numbers allowed where
+  // YAML would read a release or an OS version as one).
+  const schema = z.toJSONSchema(EdgeDevice, { io: "input", target: "draft-2020-12" });
+  return {
+    ...schema,
+    $id: SCHEMA_ID,
+    title: "ase-gitops EdgeDevice manifest",
+    description: "One Azure Stack Edge Pro GPU device: its GPUs, GPU VMs, Kubernetes and software release (contract.md §1).",
+  };
+}
+
+export function renderEdgeDeviceJsonSchema(): string {
+  return `${JSON.stringify(edgeDeviceJsonSchema(), null, 2)}\n`;
+}
