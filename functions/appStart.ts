@@ -1,0 +1,15 @@
+/**
+ * Checks every app setting when the worker starts, so a misconfigured deployment fails at
+ * once with one line per problem instead of at the first webhook.
+ */
+import { app } from "@azure/functions";
+import { loadSettings } from "../shared/settings.js";
+
+app.hook.appStart(() => {
+  try {
+    loadSettings(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    throw error;
+  }
+});

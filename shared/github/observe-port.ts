@@ -1,0 +1,22 @@
+/**
+ * How a plan job learns what devices look like now. The device adapters supply the real
+ * one; until they are wired in, the default reads nothing and says so in the comment.
+ */
+import type { ObservedState } from "../plan/observed.js";
+import type { ObserveTarget } from "./endpoint-trust.js";
+
+export interface ObserveResult {
+  observed: ObservedState;
+  /** Shown in the plan comment, e.g. devices that could not be reached. */
+  notes: string[];
+}
+
+export type ObservePort = (targets: readonly ObserveTarget[]) => Promise<ObserveResult>;
+
+export const observeNothing: ObservePort = async (targets) => ({
+  observed: { devices: {} },
+  notes:
+    targets.length > 0
+      ? [`Observed state not read: the device adapters are not configured in this deployment, so ${targets.length === 1 ? "the device is" : `all ${targets.length} devices are`} planned as if new (no VMs, Kubernetes not configured).`]
+      : [],
+});

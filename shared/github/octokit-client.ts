@@ -1,0 +1,156 @@
+/**
+ * The octokit adapter behind GitHubPort: App or token auth, throttling (primary and
+ * secondary rate limits) and retries (5xx), responses checked with zod, failures
+ * translated in errors.ts.
+ */
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import { z } from "zod";
+import type { GitHubAuthSettings } from "../settings.js";
+import { GitHubError, translated } from "./errors.js";
+import type { GitHubPort, GitHubSession, IssueComment } from "./port.js";
+
+const ThrottledOctokit = Octokit.plugin(throttling, retry);
+type Client = InstanceType<typeof ThrottledOctokit>;
+
+export interface GitHubClientOptions {
+  apiUrl: string;
+  auth: GitHubAuthSettings;
+  userAgent?: string;
+  /** Waits before a retry are `retryAfter` (rate limits) or n^2 (5xx) times this. Default 1000 ms. */
+  retryUnitMs?: number;
+  /** Retries per request for rate limits and 5xx. Default 3. */
+  retries?: number;
+  /** Longest rate-limit wait spent inside one invocation; longer ones fail as transient. Default 60 s. */
+  maxRateLimitWaitSeconds?: number;
+  /**
+   * Space content-creating requests as GitHub asks (1 s between writes, 3 s between ones
+   * that notify). Default true; tests turn it off.
+   */
+  spaceWrites?: boolean;
+  log?: { warn(message: string): void };
+}
+
+export interface GitHubClients {
+  /** A session for one App installation (ignored with token auth). */
+  forInstallation(installationId?: number): GitHubSession;
+}
+
+/** Stands in for a Bottleneck group when write spacing is off. */
+const unspaced = {
+  key: () => ({ schedule: (_options: unknown, task: (...args: unknown[]) => unknown, ...args: unknown[]) => task(...args) }),
+};
+
+const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish() }));
+const Created = z.object({ id: z.number() });
+
+export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
+  const sessions = new Map<string, GitHubSession>();
+  return {
+    forInstallation(installationId) {
+      if (options.auth.kind === "app" && installationId === undefined) {
+        throw new GitHubError("GITHUB_INVALID_REQUEST", "the event carries no installation id, which GitHub App auth needs", false);
+      }
+      const key = options.auth.kind === "app" ? String(installationId) : "token";
+      let session = sessions.get(key);
+      if (!session) {
+        session = createSession(createOctokit(options, installationId), options.auth);
+        sessions.set(key, session);
+      }
+      return session;
+    },
+  };
+}
+
+function createOctokit(options: GitHubClientOptions, installationId: number | undefined): Client {
+  const unit = options.retryUnitMs ?? 1000;
+  const retries = options.retries ?? 3;
+  const maxWait = options.maxRateLimitWaitSeconds ?? 60;
+  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    const again = retryCount < retries && retryAfter <= maxWait;
+    options.log?.warn(`GitHub ${kind} on ${request.method} ${request.url}: ${again ? `retrying in ${retryAfter}s` : "giving up"}`);
+    return again;
+  };
+  const auth =
+    options.auth.kind === "app"
+      ? { authStrategy: createAppAuth, auth: { appId: options.auth.appId, privateKey: options.auth.privateKey, installationId } }
+      : { auth: options.auth.token };
+  return new ThrottledOctokit({
+    ...auth,
+    baseUrl: options.apiUrl,
+    userAgent: options.userAgent ?? "ase-gitops",
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log?.warn(m), error: (m: string) => options.log?.warn(m) },
+    throttle: {
+      onRateLimit: onLimit("rate limit"),
+      onSecondaryRateLimit: onLimit("secondary rate limit"),
+      retryAfterBaseValue: unit,
+      ...(options.spaceWrites === false ? { write: unspaced, notifications: unspaced } : {}),
+    } as never,
+    retry: { retries, retryAfterBaseValue: unit },
+  });
+}
+
+function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession {
+  const github: GitHubPort = {
+    async findIssueComment(repo, issueNumber, marker) {
+      return translated(`list comments of ${repo.owner}/${repo.repo}#${issueNumber}`, async () => {
+        const iterator = octokit.paginate.iterator(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
+        for await (const page of iterator) {
+          const comments = CommentPage.parse(page.data);
+          const found = comments.find((comment) => comment.body?.includes(marker));
+          if (found) return { id: found.id, body: found.body ?? "" } satisfies IssueComment;
+        }
+        return undefined;
+      });
+    },
+    async createIssueComment(repo, issueNumber, body) {
+      return translated(`comment on ${repo.owner}/${repo.repo}#${issueNumber}`, async () => {
+        const response = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+        return { id: Created.parse(response.data).id, body };
+      });
+    },
+    async updateIssueComment(repo, commentId, body) {
+      await translated(`update comment ${commentId} in ${repo.owner}/${repo.repo}`, () =>
+        octokit.rest.issues.updateComment({ ...repo, comment_id: commentId, body }),
+      );
+    },
+    async createCheckRun(repo, run) {
+      return translated(`create check run ${run.name} on ${run.headSha.slice(0, 7)}`, async () => {
+        const response = await octokit.rest.checks.create({
+          ...repo,
+          name: run.name,
+          head_sha: run.headSha,
+          status: run.status,
+          started_at: new Date().toISOString(),
+          ...(run.externalId ? { external_id: run.externalId } : {}),
+          ...(run.output ? { output: run.output } : {}),
+        });
+        return { id: Created.parse(response.data).id };
+      });
+    },
+    async updateCheckRun(repo, checkRunId, update) {
+      await translated(`update check run ${checkRunId}`, () =>
+        octokit.rest.checks.update({
+          ...repo,
+          check_run_id: checkRunId,
+          ...(update.status ? { status: update.status } : {}),
+          ...(update.conclusion ? { conclusion: update.conclusion, completed_at: new Date().toISOString() } : {}),
+          ...(update.output ? { output: update.output } : {}),
+        }),
+      );
+    },
+  };
+  return {
+    github,
+    async gitToken() {
+      if (auth.kind === "token") return auth.token;
+      return translated("create installation token", async () => {
+        const result = (await octokit.auth({ type: "installation" })) as { token?: unknown };
+        if (typeof result.token !== "string") throw new GitHubError("GITHUB_UNEXPECTED_RESPONSE", "installation auth returned no token", false);
+        return result.token;
+      });
+    },
+  };
+}

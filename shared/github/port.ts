@@ -1,0 +1,69 @@
+/**
+ * Our interface to GitHub: the handful of calls the controller makes. Callers depend on
+ * this, never on octokit, so tests and other hosts can supply their own.
+ */
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface IssueComment {
+  id: number;
+  body: string;
+}
+
+export type AnnotationLevel = "notice" | "warning" | "failure";
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: AnnotationLevel;
+  message: string;
+  title?: string;
+}
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: CheckAnnotation[];
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required";
+
+export interface NewCheckRun {
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress";
+  externalId?: string;
+  output?: CheckRunOutput;
+}
+
+export interface CheckRunUpdate {
+  status?: "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  output?: CheckRunOutput;
+}
+
+export interface GitHubPort {
+  /** The first comment on the issue or pull request whose body contains `marker`. */
+  findIssueComment(repo: RepoRef, issueNumber: number, marker: string): Promise<IssueComment | undefined>;
+  createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
+  updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  createCheckRun(repo: RepoRef, run: NewCheckRun): Promise<{ id: number }>;
+  updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
+}
+
+/** What a job gets for one installation: the port, and a token for git over https. */
+export interface GitHubSession {
+  github: GitHubPort;
+  /** Token for `git fetch` over https (installation token or the configured token). */
+  gitToken(): Promise<string>;
+}
+
+export function parseRepoRef(fullName: string): RepoRef {
+  const [owner, repo, ...rest] = fullName.split("/");
+  if (!owner || !repo || rest.length > 0) throw new Error(`not an owner/name repository: ${fullName}`);
+  return { owner, repo };
+}

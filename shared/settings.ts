@@ -1,0 +1,118 @@
+/**
+ * App settings, validated once at start-up. Every missing or wrong setting produces its own
+ * line in one SettingsError, so an operator fixes them all in one pass instead of one per
+ * restart. Secrets never appear in messages.
+ */
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
+
+/** Comma- or whitespace-separated list; empty items ignored. */
+const list = (value: string | undefined): string[] =>
+  (value ?? "")
+    .split(/[,\s]+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** `https://host[:port]` (exact origin) or `*.example.com` (any https host below it). */
+export const EndpointPattern = z
+  .string()
+  .regex(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?|\*\.[A-Za-z0-9.-]+)$/, "must be https://host[:port] or *.domain");
+
+const PEM = /-----BEGIN CERTIFICATE-----/;
+
+export const RawSettings = z
+  .object({
+    GITHUB_WEBHOOK_SECRET: z.string({ error: "is required (the secret of the GitHub webhook)" }).min(16, "must be at least 16 characters"),
+    GITHUB_WEBHOOK_SECRET_PREVIOUS: z.string().min(16, "must be at least 16 characters").optional(),
+    GITHUB_TOKEN: z.string().min(1).optional(),
+    GITHUB_APP_ID: z.string().regex(/^\d+$/, "must be the numeric GitHub App id").optional(),
+    GITHUB_APP_PRIVATE_KEY: z
+      .string()
+      .refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.replace(/\\n/g, "\n")), "must be a PEM private key")
+      .optional(),
+    GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
+    ASE_GITOPS_REPOSITORIES: z
+      .string({ error: "is required (comma-separated owner/name list)" })
+      .transform(list)
+      .pipe(z.array(RepositoryName).min(1, "must list at least one owner/name")),
+    AzureWebJobsStorage: z.string({ error: "is required (storage connection string, UseDevelopmentStorage=true for Azurite)" }).min(1),
+    ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().default("").transform(list).pipe(z.array(EndpointPattern)),
+    ASE_GITOPS_DEVICE_CA: z
+      .string()
+      .refine((value) => PEM.test(value) || existsSync(value), "must be PEM text or the path of an existing PEM file")
+      .optional(),
+    ASE_GITOPS_GIT_CACHE: z.string().min(1).default(join(tmpdir(), "ase-gitops-git")),
+    /** Folder inside the fleet repository that holds the manifests ("" = the whole repository). */
+    ASE_GITOPS_FLEET_PATH: z
+      .string()
+      .default("")
+      .transform((value) => value.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""))
+      .refine((value) => !value.split("/").includes(".."), "must stay inside the repository"),
+  })
+  .superRefine((value, ctx) => {
+    const app = value.GITHUB_APP_ID !== undefined || value.GITHUB_APP_PRIVATE_KEY !== undefined;
+    if (!value.GITHUB_TOKEN && !app) {
+      ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN"], message: "is required unless GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set" });
+    }
+    if (app && !value.GITHUB_APP_ID) ctx.addIssue({ code: "custom", path: ["GITHUB_APP_ID"], message: "is required with GITHUB_APP_PRIVATE_KEY" });
+    if (app && !value.GITHUB_APP_PRIVATE_KEY) ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY"], message: "is required with GITHUB_APP_ID" });
+  });
+
+export type GitHubAuthSettings =
+  | { kind: "app"; appId: string; privateKey: string }
+  | { kind: "token"; token: string };
+
+export interface Settings {
+  webhookSecrets: string[];
+  githubAuth: GitHubAuthSettings;
+  githubApiUrl: string;
+  repositories: string[];
+  storageConnection: string;
+  allowedEndpoints: string[];
+  deviceCa?: string;
+  gitCache: string;
+  fleetPath: string;
+}
+
+export class SettingsError extends Error {
+  readonly code = "INVALID_SETTINGS";
+  constructor(readonly problems: string[]) {
+    super(`invalid app settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Reads and checks the settings; throws one SettingsError listing every problem. */
+export function loadSettings(env: Record<string, string | undefined>): Settings {
+  // Empty strings mean "not set" in local.settings.json and the portal alike.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = RawSettings.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "settings");
+      const message = issue.code === "invalid_type" && issue.input === undefined && !/required/.test(issue.message) ? "is required" : issue.message;
+      return `${name} ${message}`;
+    });
+    throw new SettingsError([...new Set(problems)]);
+  }
+  const raw = parsed.data;
+  // App auth wins when both are configured: installation tokens are scoped and short-lived.
+  const githubAuth: GitHubAuthSettings =
+    raw.GITHUB_APP_ID && raw.GITHUB_APP_PRIVATE_KEY
+      ? { kind: "app", appId: raw.GITHUB_APP_ID, privateKey: raw.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, "\n") }
+      : { kind: "token", token: raw.GITHUB_TOKEN! };
+  return {
+    webhookSecrets: [raw.GITHUB_WEBHOOK_SECRET, ...(raw.GITHUB_WEBHOOK_SECRET_PREVIOUS ? [raw.GITHUB_WEBHOOK_SECRET_PREVIOUS] : [])],
+    githubAuth,
+    githubApiUrl: raw.GITHUB_API_URL.replace(/\/+$/, ""),
+    repositories: raw.ASE_GITOPS_REPOSITORIES,
+    storageConnection: raw.AzureWebJobsStorage,
+    allowedEndpoints: raw.ASE_GITOPS_ALLOWED_ENDPOINTS,
+    ...(raw.ASE_GITOPS_DEVICE_CA ? { deviceCa: raw.ASE_GITOPS_DEVICE_CA } : {}),
+    gitCache: raw.ASE_GITOPS_GIT_CACHE,
+    fleetPath: raw.ASE_GITOPS_FLEET_PATH,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Sends job messages to Azure Storage queues in the encoding the Functions host expects
+ * for queue triggers: base64 of the UTF-8 JSON.
+ */
+import type { StorageClients } from "./storage-clients.js";
+import { once } from "./storage-clients.js";
+
+export interface JobQueue {
+  send(queue: string, message: unknown): Promise<void>;
+}
+
+/** Azure queue messages are at most 64 KiB; base64 makes 48 KiB of JSON the ceiling. */
+export const MAX_MESSAGE_JSON_BYTES = 48 * 1024;
+
+export class MessageTooLargeError extends Error {
+  readonly code = "QUEUE_MESSAGE_TOO_LARGE";
+  constructor(readonly queue: string, readonly bytes: number) {
+    super(`message for ${queue} is ${bytes} bytes of JSON; the limit is ${MAX_MESSAGE_JSON_BYTES}`);
+  }
+}
+
+export function encodeQueueMessage(message: unknown): string {
+  return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
+}
+
+export function decodeQueueMessage(text: string): unknown {
+  return JSON.parse(Buffer.from(text, "base64").toString("utf8"));
+}
+
+export function createJobQueue(storage: StorageClients): JobQueue {
+  const clients = new Map<string, { send: (text: string) => Promise<unknown> }>();
+  const clientFor = (name: string) => {
+    let entry = clients.get(name);
+    if (!entry) {
+      const client = storage.queue(name);
+      const ensure = once(() => client.createIfNotExists());
+      entry = { send: async (text) => { await ensure(); return client.sendMessage(text); } };
+      clients.set(name, entry);
+    }
+    return entry;
+  };
+  return {
+    async send(queue, message) {
+      const json = JSON.stringify(message);
+      const bytes = Buffer.byteLength(json, "utf8");
+      if (bytes > MAX_MESSAGE_JSON_BYTES) throw new MessageTooLargeError(queue, bytes);
+      await clientFor(queue).send(Buffer.from(json, "utf8").toString("base64"));
+    },
+  };
+}
