@@ -1,0 +1,32 @@
+/**
+ * From a manifest to a DevicePort: check the manifest names an ARM endpoint, that the
+ * endpoint and its token service are on the allow-list (before any secret is read), and
+ * that the credential setting exists.
+ */
+import type { EdgeDevice } from "../manifest/schema.js";
+import { assertAllowed } from "./allow-list.js";
+import { type ArmPortConfig, createArmDevicePort } from "./arm-port.js";
+import { authorityFor } from "./credential.js";
+import { DeviceError } from "./errors.js";
+import type { DevicePort } from "./port.js";
+import type { DeviceSettings } from "./settings.js";
+
+export type PortFactory = (config: ArmPortConfig) => DevicePort;
+
+export interface Connected {
+  port: DevicePort;
+  password: string;
+}
+
+export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, makePort: PortFactory = createArmDevicePort): Connected {
+  const name = manifest.metadata.name;
+  const arm = manifest.spec.arm;
+  if (!arm) throw new DeviceError("NO_ARM_SPEC", `device ${name}: the manifest has no spec.arm, so the device cannot be reached`, false);
+  assertAllowed(name, [arm.endpoint, authorityFor(arm.endpoint)], settings.allowList);
+  const password = settings.secret(arm.credential);
+  if (!password) {
+    throw new DeviceError("MISSING_CREDENTIAL", `device ${name}: the setting ${arm.credential} (spec.arm.credential) is not set`, false);
+  }
+  const port = makePort({ name, endpoint: arm.endpoint, subscriptionId: arm.subscriptionId, resourceGroup: arm.resourceGroup, password, settings });
+  return { port, password };
+}

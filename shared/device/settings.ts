@@ -1,0 +1,72 @@
+/**
+ * Settings the device adapters read, from an injected env-like object (app settings are
+ * environment variables in Azure Functions). Device passwords are looked up by the name in
+ * each manifest's `spec.arm.credential`; they are never logged.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { type AllowList, parseAllowList } from "./allow-list.js";
+import { DeviceError } from "./errors.js";
+import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const Millis = (fallback: number) =>
+  z.string().optional().transform((v) => (v === undefined || v === "" ? fallback : Number(v))).pipe(z.number().int().min(0));
+
+export const DeviceEnv = z.object({
+  ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().optional(),
+  ASE_GITOPS_DEVICE_CA: z.string().optional(),
+  /** Fallback LRO poll interval when the device sends no Retry-After. */
+  ASE_GITOPS_POLL_INTERVAL_MS: Millis(5000),
+  ASE_GITOPS_RETRY_BASE_MS: Millis(DEFAULT_RETRY.baseDelayMs),
+  ASE_GITOPS_RETRY_ATTEMPTS: Millis(DEFAULT_RETRY.attempts),
+  /** Admin password for VMs the controller creates; default: derived from the device password. */
+  ASE_GITOPS_VM_ADMIN_PASSWORD: z.string().optional(),
+  ASE_GITOPS_VM_ADMIN_USER: z.string().default("azureuser"),
+  /** Driver download for the Windows GPU extension (domain.md §4); defaults unverified. */
+  ASE_GITOPS_WINDOWS_DRIVER_URL: z.string().default("https://download.microsoft.com/nvidia/cuda-driver-winserver.exe"),
+  ASE_GITOPS_WINDOWS_DRIVER_CERT_URL: z.string().default("https://go.microsoft.com/fwlink/?linkid=871664"),
+});
+
+export interface DeviceSettings {
+  allowList: AllowList;
+  /** PEM text of the CA(s) devices' certificates chain to; undefined = system CAs only. */
+  caPem?: string;
+  pollIntervalMs: number;
+  retry: RetryOptions;
+  vmAdminUser: string;
+  vmAdminPassword?: string;
+  windowsDriver: { url: string; certificateUrl: string };
+  /** The secret named by `spec.arm.credential`. */
+  secret(name: string): string | undefined;
+}
+
+export function deviceSettingsFromEnv(env: Env): DeviceSettings {
+  const parsed = DeviceEnv.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DeviceError("INTERNAL", `setting ${String(issue.path[0])}: ${issue.message}`, false);
+  }
+  const raw = parsed.data;
+  let caPem: string | undefined;
+  if (raw.ASE_GITOPS_DEVICE_CA) {
+    const value = raw.ASE_GITOPS_DEVICE_CA;
+    if (value.includes("-----BEGIN CERTIFICATE-----")) caPem = value.replace(/\\n/g, "\n");
+    else if (existsSync(value)) caPem = readFileSync(value, "utf8");
+    else throw new DeviceError("TLS_FAILED", `ASE_GITOPS_DEVICE_CA: no such PEM file ${value}`, false);
+  }
+  return {
+    allowList: parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS),
+    caPem,
+    pollIntervalMs: raw.ASE_GITOPS_POLL_INTERVAL_MS,
+    retry: { ...DEFAULT_RETRY, baseDelayMs: raw.ASE_GITOPS_RETRY_BASE_MS, attempts: Math.max(1, raw.ASE_GITOPS_RETRY_ATTEMPTS) },
+    vmAdminUser: raw.ASE_GITOPS_VM_ADMIN_USER,
+    vmAdminPassword: raw.ASE_GITOPS_VM_ADMIN_PASSWORD,
+    windowsDriver: { url: raw.ASE_GITOPS_WINDOWS_DRIVER_URL, certificateUrl: raw.ASE_GITOPS_WINDOWS_DRIVER_CERT_URL },
+    secret: (name) => {
+      const value = env[name];
+      return value === undefined || value === "" ? undefined : value;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/** What every ARM handler receives, and the reply it gives. */
+import type { SimDevice } from "./device-state.js";
+import type { FaultInjector } from "./faults.js";
+import type { Operation, OperationRegistry, OperationWork } from "./operations.js";
+
+export interface ArmRequest {
+  method: string;
+  /** Path segments after the device prefix, decoded, original case. */
+  segments: string[];
+  /** The same, lower-cased, for matching. */
+  lower: string[];
+  query: URLSearchParams;
+  body: any;
+  apiVersion: string;
+}
+
+export interface ArmResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ArmContext {
+  device: SimDevice;
+  /** `https://127.0.0.1:PORT/devices/<name>` */
+  base: string;
+  operations: OperationRegistry;
+  faults: FaultInjector;
+  latencyMs: number;
+  /** Retry-After (seconds) on accepted long-running operations: the client's poll interval. */
+  lroRetryAfterSec: number;
+  reclaimRisk: boolean;
+}
+
+/** Starts a long-running operation and returns the headers ARM sends with its 201/202. */
+export function startLro(
+  ctx: ArmContext,
+  namespace: string,
+  apiVersion: string,
+  work: OperationWork,
+  onEnd?: (op: Operation) => void,
+): { op: Operation; headers: Record<string, string> } {
+  const op = ctx.operations.start(ctx.device.name, ctx.latencyMs, work, ctx.faults.asyncFail(), onEnd);
+  const root = `${ctx.base}/subscriptions/${ctx.device.subscriptionId}/providers/${namespace}/locations/${ctx.device.location}`;
+  return {
+    op,
+    headers: {
+      "Azure-AsyncOperation": `${root}/operations/${op.id}?api-version=${apiVersion}`,
+      Location: `${root}/operationResults/${op.id}?api-version=${apiVersion}`,
+      "Retry-After": String(ctx.lroRetryAfterSec),
+    },
+  };
+}

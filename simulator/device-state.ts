@@ -1,0 +1,193 @@
+/**
+ * One simulated device: its GPU claim state (shared/claims/model.ts, the only place GPU
+ * rules live) plus the ARM resources around it. Every claim change goes through the pure
+ * model functions; this module only keeps ARM metadata beside them.
+ */
+import { randomUUID } from "node:crypto";
+import { type ClaimResult, type ClaimState, stateFromObserved } from "../shared/claims/model.js";
+import type { GpuModel } from "../shared/claims/sizes.js";
+import type { ObservedDevice } from "../shared/plan/observed.js";
+
+export const MANAGED_TAG = "managed-by";
+export const MANAGED_TAG_VALUE = "ase-gitops";
+export const ASE_VNET_RG = "ASERG";
+export const ASE_VNET = "ASEVNET";
+export const ASE_SUBNET = "ASEVNETsubNet";
+export const DEFAULT_RELEASE = "2303";
+
+export interface SimExtension {
+  name: string;
+  publisher: string;
+  type: string;
+  typeHandlerVersion: string;
+  settings: unknown;
+  provisioningState: "Creating" | "Succeeded" | "Failed";
+}
+
+export interface SimVm {
+  name: string;
+  resourceGroup: string;
+  vmId: string;
+  osType: "Linux" | "Windows";
+  imageName: string;
+  nicName: string;
+  tags: Record<string, string>;
+  extensions: Map<string, SimExtension>;
+  /** Transitional power state shown while a power operation runs. */
+  pendingPower?: "starting" | "stopping" | "deallocating";
+}
+
+export interface SimNic {
+  name: string;
+  resourceGroup: string;
+  ipConfigName: string;
+  privateIPAddress: string;
+  subnetId: string;
+}
+
+export interface SimDeployment {
+  name: string;
+  resourceGroup: string;
+  provisioningState: "Accepted" | "Running" | "Succeeded" | "Failed";
+  templateHash: string;
+  parameters: Record<string, unknown>;
+  timestamp: string;
+  correlationId: string;
+  error?: { code: string; message: string; details?: { code: string; message: string }[] };
+  outputResources: string[];
+  /** Async operation id of the run in progress. */
+  operationId?: string;
+}
+
+export interface SimRole {
+  name: string;
+  provisioningState: "Creating" | "Created" | "Deleting" | "Failed";
+  hostPlatform: string;
+}
+
+export interface SimDevice {
+  readonly name: string;
+  readonly subscriptionId: string;
+  readonly location: string;
+  claims: ClaimState;
+  /** Keys are lower-case names (ARM names are case-insensitive). */
+  resourceGroups: Map<string, { name: string; location: string }>;
+  images: Map<string, { name: string; resourceGroup: string; osType: "Linux" | "Windows" }>;
+  nics: Map<string, SimNic>;
+  vms: Map<string, SimVm>;
+  deployments: Map<string, SimDeployment>;
+  role?: SimRole;
+  /** Release installUpdates moves the device to. */
+  targetRelease?: string;
+  updatesDownloaded: boolean;
+  /** Bearer tokens issued for this device, with their expiry (ms since epoch). */
+  tokens: Map<string, number>;
+}
+
+export const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join("/");
+
+export interface DeviceSeed {
+  name: string;
+  gpuCount: number;
+  gpuModel: GpuModel;
+  subscriptionId: string;
+  resourceGroup?: string;
+  location: string;
+  softwareVersion?: string;
+  targetRelease?: string;
+  /** Image names to create in the resource group (the manifests' images). */
+  images: { name: string; osType: "Linux" | "Windows" }[];
+  observed?: ObservedDevice;
+}
+
+export function createDevice(seed: DeviceSeed): SimDevice {
+  const observed = seed.observed;
+  const claims = stateFromObserved({
+    totalGpus: seed.gpuCount,
+    gpuModel: seed.gpuModel,
+    softwareVersion: observed?.softwareVersion ?? seed.softwareVersion ?? DEFAULT_RELEASE,
+    kubernetes: observed?.kubernetes,
+    virtualMachines: observed?.virtualMachines ?? [],
+  });
+  const device: SimDevice = {
+    name: seed.name,
+    subscriptionId: seed.subscriptionId,
+    location: seed.location,
+    claims,
+    resourceGroups: new Map(),
+    images: new Map(),
+    nics: new Map(),
+    vms: new Map(),
+    deployments: new Map(),
+    targetRelease: seed.targetRelease,
+    updatesDownloaded: false,
+    tokens: new Map(),
+  };
+  // What enabling compute on the device created (domain.md §5).
+  device.resourceGroups.set(key(ASE_VNET_RG), { name: ASE_VNET_RG, location: seed.location });
+  const rg = seed.resourceGroup;
+  if (rg) {
+    device.resourceGroups.set(key(rg), { name: rg, location: seed.location });
+    for (const image of seed.images) {
+      device.images.set(key(rg, image.name), { name: image.name, resourceGroup: rg, osType: image.osType });
+    }
+    for (const vm of claims.vms) {
+      const nicName = `${vm.name}-nic`;
+      device.nics.set(key(rg, nicName), {
+        name: nicName,
+        resourceGroup: rg,
+        ipConfigName: `${vm.name}-ipconfig`,
+        privateIPAddress: "",
+        subnetId: subnetId(device),
+      });
+      const extensions = new Map<string, SimExtension>();
+      if (vm.gpuExtension !== "none") {
+        extensions.set("gpu-driver", {
+          name: "gpu-driver",
+          publisher: "Microsoft.HpcCompute",
+          type: "NvidiaGpuDriverLinux",
+          typeHandlerVersion: "1.3",
+          settings: {},
+          provisioningState: ({ succeeded: "Succeeded", failed: "Failed", creating: "Creating" } as const)[vm.gpuExtension],
+        });
+      }
+      device.vms.set(key(vm.name), {
+        name: vm.name,
+        resourceGroup: rg,
+        vmId: randomUUID(),
+        osType: "Linux",
+        imageName: seed.images[0]?.name ?? "image",
+        nicName,
+        tags: vm.managed ? { [MANAGED_TAG]: MANAGED_TAG_VALUE } : {},
+        extensions,
+      });
+    }
+  }
+  if (claims.kubernetes.configured) {
+    device.role = { name: "kubernetes", provisioningState: "Created", hostPlatform: "Linux" };
+  }
+  return device;
+}
+
+export function subnetId(device: SimDevice): string {
+  return `/subscriptions/${device.subscriptionId}/resourceGroups/${ASE_VNET_RG}/providers/Microsoft.Network/virtualNetworks/${ASE_VNET}/subnets/${ASE_SUBNET}`;
+}
+
+export class ClaimRefused extends Error {
+  constructor(readonly code: string, reason: string) {
+    super(reason);
+  }
+}
+
+/** Applies a model transition or throws ClaimRefused with the model's reason. */
+export function commitClaim(device: SimDevice, result: ClaimResult): void {
+  if (!result.ok) throw new ClaimRefused(result.code, result.reason);
+  device.claims = result.state;
+}
+
+/** GPU counts as the capacity view reports them. */
+export function gpuCounts(device: SimDevice): { total: number; used: number; free: number } {
+  const state = device.claims;
+  const used = state.kubernetes.gpus + state.vms.reduce((sum, vm) => sum + vm.heldGpus, 0);
+  return { total: state.totalGpus, used, free: Math.max(0, state.totalGpus - used) };
+}

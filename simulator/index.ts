@@ -1,0 +1,177 @@
+/**
+ * `startSimulator(options)`: one HTTPS server on loopback simulating every device of a fleet
+ * (or of the manifests given), each under `/devices/<name>`. Tests run it in-process; the
+ * `ase-gitops simulate` command wraps it.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import type { ClaimState } from "../shared/claims/model.js";
+import { loadFleet } from "../shared/manifest/load.js";
+import type { EdgeDevice } from "../shared/manifest/schema.js";
+import { type ObservedState, ObservedState as ObservedStateSchema } from "../shared/plan/observed.js";
+import { type DeviceSeed, type SimDevice, createDevice } from "./device-state.js";
+import { createFaultInjector, type FaultRates, parseFaultSpec } from "./faults.js";
+import { OperationRegistry } from "./operations.js";
+import { createRequestHandler } from "./server.js";
+import { createSimulatorTls } from "./tls.js";
+
+export const SimulatorOptions = z.object({
+  /** Fleet folder (or file) whose manifests define the devices. */
+  fleet: z.string().optional(),
+  /** Manifests given directly (tests), added to the fleet's. */
+  manifests: z.array(z.custom<EdgeDevice>()).default([]),
+  /** Observed state to seed the devices with (contract.md §2). */
+  observed: z.custom<ObservedState>().optional(),
+  port: z.number().int().min(0).max(65535).default(0),
+  host: z.string().default("127.0.0.1"),
+  password: z.string().min(1).default("simulator"),
+  latencyMs: z.number().min(0).default(0),
+  faults: z.union([z.string(), z.custom<FaultRates>()]).default(""),
+  reclaimRisk: z.boolean().default(false),
+  seed: z.number().int().default(1),
+  /** Release installUpdates moves devices to; default: each manifest's softwareVersion. */
+  targetRelease: z.string().regex(/^\d{4}$/).optional(),
+  tokenLifetimeSec: z.number().int().positive().default(5400),
+  /** Retry-After on accepted operations (the client's poll interval), seconds. */
+  lroRetryAfterSec: z.number().int().min(0).default(0),
+  /** Retry-After on injected 429s, seconds. */
+  throttleRetryAfterSec: z.number().int().min(0).default(1),
+});
+export type SimulatorOptions = z.input<typeof SimulatorOptions>;
+
+export interface RequestRecord {
+  device: string;
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface Simulator {
+  port: number;
+  origin: string;
+  caPath: string;
+  caPem: string;
+  /** Device name -> ARM endpoint (`https://127.0.0.1:PORT/devices/<name>`). */
+  devices: Record<string, string>;
+  /** The live state of one device (mutable: tests may change it directly). */
+  device(name: string): SimDevice;
+  claims(name: string): ClaimState;
+  setClaims(name: string, state: ClaimState): void;
+  /** Makes every token issued for the device expire now. */
+  expireTokens(name: string): void;
+  /** ARM requests handled so far (injected faults have status 429/500, resets 0). */
+  requests: RequestRecord[];
+  close(): Promise<void>;
+}
+
+const DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+
+function seedOf(manifest: EdgeDevice, options: z.output<typeof SimulatorOptions>): DeviceSeed {
+  const spec = manifest.spec;
+  const images = new Map<string, "Linux" | "Windows">();
+  for (const vm of spec.virtualMachines) images.set(vm.image, vm.os?.type ?? "Linux");
+  return {
+    name: manifest.metadata.name,
+    gpuCount: spec.gpu.count,
+    gpuModel: spec.gpu.model,
+    subscriptionId: spec.arm?.subscriptionId ?? DEFAULT_SUBSCRIPTION,
+    resourceGroup: spec.arm?.resourceGroup,
+    location: spec.arm?.location ?? "DBELocal",
+    softwareVersion: spec.softwareVersion,
+    targetRelease: options.targetRelease ?? spec.softwareVersion,
+    images: [...images].map(([name, osType]) => ({ name, osType })),
+    observed: options.observed?.devices[manifest.metadata.name],
+  };
+}
+
+export async function startSimulator(input: SimulatorOptions): Promise<Simulator> {
+  const options = SimulatorOptions.parse(input);
+  const manifests = [...options.manifests];
+  if (options.fleet) {
+    const fleet = await loadFleet(options.fleet);
+    manifests.push(...fleet.devices.map((d) => d.manifest));
+  }
+  if (options.observed) ObservedStateSchema.parse(options.observed);
+  const devices = new Map<string, SimDevice>();
+  for (const manifest of manifests) {
+    const name = manifest.metadata.name;
+    if (!devices.has(name)) devices.set(name, createDevice(seedOf(manifest, options)));
+  }
+  const rates = typeof options.faults === "string" ? parseFaultSpec(options.faults) : options.faults;
+  const tls = await createSimulatorTls();
+  const dir = await mkdtemp(join(tmpdir(), "ase-gitops-sim-"));
+  const caPath = join(dir, "ca.pem");
+  await writeFile(caPath, tls.caPem, { mode: 0o644 });
+
+  const operations = new OperationRegistry();
+  const requests: RequestRecord[] = [];
+  let origin = "";
+  const handler = createRequestHandler({
+    devices,
+    operations,
+    faults: createFaultInjector(rates, options.seed),
+    latencyMs: options.latencyMs,
+    lroRetryAfterSec: options.lroRetryAfterSec,
+    throttleRetryAfterSec: options.throttleRetryAfterSec,
+    reclaimRisk: options.reclaimRisk,
+    password: options.password,
+    tokenLifetimeSec: options.tokenLifetimeSec,
+    origin: () => origin,
+    onRequest: (device, method, path, status) => {
+      requests.push({ device, method, path, status });
+    },
+  });
+  const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem, minVersion: "TLSv1.2", keepAliveTimeout: 30_000 }, (req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "InternalServerError", message: (err as Error).message } }));
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
+  origin = `https://${hostInUrl}:${port}`;
+
+  const get = (name: string) => {
+    const device = devices.get(name.toLowerCase());
+    if (!device) throw new Error(`no simulated device ${name}`);
+    return device;
+  };
+  return {
+    port,
+    origin,
+    caPath,
+    caPem: tls.caPem,
+    devices: Object.fromEntries([...devices.values()].map((d) => [d.name, `${origin}/devices/${d.name}`])),
+    device: get,
+    claims: (name) => get(name).claims,
+    setClaims: (name, state) => {
+      get(name).claims = state;
+    },
+    expireTokens: (name) => {
+      const device = get(name);
+      for (const token of device.tokens.keys()) device.tokens.set(token, 0);
+    },
+    requests,
+    async close() {
+      operations.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
