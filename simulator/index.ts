@@ -63,7 +63,7 @@ export interface Simulator {
   setClaims(name: string, state: ClaimState): void;
   /** Makes every token issued for the device expire now. */
   expireTokens(name: string): void;
-  /** ARM requests handled so far (injected faults have status 429/500, resets 0). */
+  /** Requests handled so far: ARM (injected faults show as 429/500, resets as 0) and ADFS (status 0). */
   requests: RequestRecord[];
   close(): Promise<void>;
 }

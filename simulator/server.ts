@@ -84,6 +84,7 @@ export function createRequestHandler(config: ServerConfig) {
 
     // ADFS: no latency, no faults (MSAL's own retries are not what is under test).
     if (segments[0]?.toLowerCase() === "adfs") {
+      config.onRequest?.(device.name, req.method ?? "GET", `/${segments.join("/")}`, 0);
       const authority = `${base}/adfs`;
       const rest = segments.slice(1).map((s) => s.toLowerCase()).join("/");
       if (req.method === "GET" && (rest === ".well-known/openid-configuration" || rest === "v2.0/.well-known/openid-configuration")) {

@@ -3,6 +3,7 @@
  * the steps in order (each retried while its failure is transient), then observe and
  * re-plan: anything left to do means the apply failed, naming the first diverging step.
  */
+import type { ManifestLines } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import type { ObservedDevice } from "../plan/observed.js";
 import type { DevicePlan, PlanStep } from "../plan/types.js";
@@ -14,7 +15,7 @@ import {
   createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName, vmDeploymentName, vmParameters,
 } from "./templates.js";
 
-export type PlanFn = (input: { manifest: EdgeDevice; file: string }, observed: ObservedDevice) => DevicePlan;
+export type PlanFn = (input: { manifest: EdgeDevice; file: string; lines?: ManifestLines }, observed: ObservedDevice) => DevicePlan;
 
 export type StepStatus = "started" | "retrying" | "succeeded" | "failed";
 
@@ -119,7 +120,7 @@ const describe = (step: PlanStep) => `${step.action}${step.vm ? ` ${step.vm}` : 
 
 export async function applyDevice(
   port: DevicePort,
-  input: { manifest: EdgeDevice; file: string },
+  input: { manifest: EdgeDevice; file: string; lines?: ManifestLines },
   options: ApplyOptions,
 ): Promise<ApplyResult> {
   const device = input.manifest.metadata.name;

@@ -2,6 +2,7 @@
  * Fleet-wide observe and apply: devices in parallel under a concurrency bound, each device's
  * steps in order, one device's failure never stopping another.
  */
+import type { ManifestLines } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import type { ObservedDevice } from "../plan/observed.js";
 import { type ApplyOptions, type ApplyResult, type PlanFn, type ProgressEvent, applyDevice } from "./apply.js";
@@ -14,6 +15,7 @@ export interface DeviceTarget {
   manifest: EdgeDevice;
   /** Manifest path relative to the fleet root. */
   file: string;
+  lines?: ManifestLines;
 }
 
 export interface DeviceFailure {
