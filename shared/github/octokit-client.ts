@@ -45,6 +45,9 @@ const unspaced = {
 
 const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish() }));
 const Created = z.object({ id: z.number() });
+const CheckRunList = z.object({
+  check_runs: z.array(z.object({ id: z.number(), status: z.string(), external_id: z.string().nullish() })),
+});
 
 export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
   const sessions = new Map<string, GitHubSession>();
@@ -128,6 +131,16 @@ function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession
           ...(run.output ? { output: run.output } : {}),
         });
         return { id: Created.parse(response.data).id };
+      });
+    },
+    async listCheckRuns(repo, headSha, name) {
+      return translated(`list check runs on ${headSha.slice(0, 7)}`, async () => {
+        const response = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: name, filter: "latest", per_page: 100 });
+        return CheckRunList.parse(response.data).check_runs.map((run) => ({
+          id: run.id,
+          status: run.status,
+          ...(run.external_id ? { externalId: run.external_id } : {}),
+        }));
       });
     },
     async updateCheckRun(repo, checkRunId, update) {

@@ -20,7 +20,7 @@ import { decideObservation, trustNotes } from "./endpoint-trust.js";
 import type { PlanJob } from "./job-messages.js";
 import type { ObservePort } from "./observe-port.js";
 import { buildPlanComment, detailsText, nothingToPlanComment, PLAN_MARKER, type PlanComment, readCommentMeta } from "./plan-comment.js";
-import { type CheckRunOutput, type GitHubPort, parseRepoRef, type RepoRef } from "./port.js";
+import { type CheckConclusion, type CheckRunOutput, type GitHubPort, parseRepoRef, type RepoRef } from "./port.js";
 import { PLAN_CHECK_NAME } from "./webhook-router.js";
 
 export interface PlanJobDeps {
@@ -75,23 +75,48 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
     writes++;
     return call();
   };
-  const check = await counted(() =>
-    deps.github.createCheckRun(repo, {
-      name: PLAN_CHECK_NAME,
-      headSha: pr.headSha,
-      status: "in_progress",
-      externalId: job.deliveryId,
-      output: { title: "Planning…", summary: `Planning the device manifests changed in #${pr.number} at \`${pr.headSha}\`.` },
-    }),
-  );
+  // A retry of this job picks up the check run its earlier attempt left in progress.
+  const resumed =
+    attempt.attempt > 1
+      ? (await deps.github.listCheckRuns(repo, pr.headSha, PLAN_CHECK_NAME)).find((run) => run.status !== "completed" && run.externalId === job.deliveryId)
+      : undefined;
+  const check =
+    resumed ??
+    (await counted(() =>
+      deps.github.createCheckRun(repo, {
+        name: PLAN_CHECK_NAME,
+        headSha: pr.headSha,
+        status: "in_progress",
+        externalId: job.deliveryId,
+        output: { title: "Planning…", summary: `Planning the device manifests changed in #${pr.number} at \`${pr.headSha}\`.` },
+      }),
+    ));
 
-  let planned: Planned;
+  let conclusion: string;
+  let commentResult: Extract<PlanJobOutcome, { outcome: "planned" }>["comment"] = "skipped-superseded";
+  let devices = 0;
+  let omitted = 0;
   try {
-    planned = await planChanges(deps, job);
+    const { plan, notes } = await planChanges(deps, job);
+    devices = plan.devices.length;
+    const context = { headSha: pr.headSha, pullRequest: pr.number, notes, ...(pr.updatedAt ? { updatedAt: pr.updatedAt } : {}) };
+    const comment = plan.devices.length === 0 ? nothingToPlanComment(context) : buildPlanComment(plan, context);
+    omitted = comment.omitted.length;
+
+    // Re-check just before writing: a newer push may have arrived while we planned.
+    const newer = await newestHead(deps, job, true);
+    if (!newer || newer === pr.headSha) {
+      commentResult = await upsertComment(deps.github, repo, pr.number, comment, context, plan.devices.length === 0, counted);
+    }
+
+    const { outputs } = checkOutputs(plan, { notes, text: detailsText(comment.omitted), folder: deps.fleetPath });
+    conclusion = conclusionOf(plan);
+    const [first, ...more] = outputs as [CheckRunOutput, ...CheckRunOutput[]];
+    await counted(() => deps.github.updateCheckRun(repo, check.id, { conclusion: conclusion as CheckConclusion, output: first }));
+    for (const output of more) await counted(() => deps.github.updateCheckRun(repo, check.id, { output }));
   } catch (error) {
     const transient = (error as { transient?: unknown }).transient === true;
-    const last = attempt.attempt >= attempt.maxAttempts;
-    if (!transient || last) {
+    if (!transient || attempt.attempt >= attempt.maxAttempts) {
       // Terminal (or out of retries): say so on the check run, so the PR is not left waiting.
       const message = (error as Error).message ?? String(error);
       await counted(() =>
@@ -104,25 +129,8 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
     throw error;
   }
 
-  const { plan, notes } = planned;
-  const context = { headSha: pr.headSha, pullRequest: pr.number, notes, ...(pr.updatedAt ? { updatedAt: pr.updatedAt } : {}) };
-  const comment = plan.devices.length === 0 ? nothingToPlanComment(context) : buildPlanComment(plan, context);
-
-  // Re-check just before writing: a newer push may have arrived while we planned.
-  const newer = await newestHead(deps, job, true);
-  let commentResult: Extract<PlanJobOutcome, { outcome: "planned" }>["comment"] = "skipped-superseded";
-  if (!newer || newer === pr.headSha) {
-    commentResult = await upsertComment(deps.github, repo, pr.number, comment, context, plan.devices.length === 0, counted);
-  }
-
-  const { outputs } = checkOutputs(plan, { notes, text: detailsText(comment.omitted), folder: deps.fleetPath });
-  const conclusion = conclusionOf(plan);
-  const [first, ...more] = outputs as [CheckRunOutput, ...CheckRunOutput[]];
-  await counted(() => deps.github.updateCheckRun(repo, check.id, { conclusion, output: first }));
-  for (const output of more) await counted(() => deps.github.updateCheckRun(repo, check.id, { output }));
-
-  deps.log?.info(`${tag}: ${conclusion}, ${plan.devices.length} devices, comment ${commentResult}, ${writes} GitHub writes`);
-  return { outcome: "planned", conclusion, devices: plan.devices.length, comment: commentResult, writes, omittedFromComment: comment.omitted.length };
+  deps.log?.info(`${tag}: ${conclusion}, ${devices} devices, comment ${commentResult}, ${writes} GitHub writes`);
+  return { outcome: "planned", conclusion, devices, comment: commentResult, writes, omittedFromComment: omitted };
 }
 
 /** The newest head recorded for the PR (recording ours first when the job knows its time). */

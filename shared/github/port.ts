@@ -52,6 +52,8 @@ export interface GitHubPort {
   createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
   updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
   createCheckRun(repo: RepoRef, run: NewCheckRun): Promise<{ id: number }>;
+  /** Check runs named `name` on a commit (newest first), for resuming after a retry. */
+  listCheckRuns(repo: RepoRef, headSha: string, name: string): Promise<Array<{ id: number; status: string; externalId?: string }>>;
   updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
 }
 

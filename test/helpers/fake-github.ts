@@ -173,6 +173,14 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       state.checkRuns.push(run);
       return send(res, 201, { id: run.id, name: run.name, head_sha: run.head_sha, status: run.status });
     }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]{40})\/check-runs$/))) {
+      const name = url.searchParams.get("check_name");
+      const runs = state.checkRuns
+        .filter((r) => r.repo === `${m![1]}/${m![2]}` && r.head_sha === m![3] && (!name || r.name === name))
+        .reverse()
+        .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion ?? null, external_id: r.external_id ?? null }));
+      return send(res, 200, { total_count: runs.length, check_runs: runs });
+    }
     if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/))) {
       const run = state.checkRuns.find((r) => r.id === Number(m![3]) && r.repo === `${m![1]}/${m![2]}`);
       if (!run) return send(res, 404, { message: "Not Found" });
