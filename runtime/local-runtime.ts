@@ -1,0 +1,126 @@
+/**
+ * The local Functions runtime: what `func start` does for this app, for machines without
+ * Azure Functions Core Tools. It loads the compiled function files the way the host does
+ * (package.json `main`), records their registrations through the `@azure/functions-core`
+ * stand-in, serves the HTTP functions, pumps the storage queues, and, unless a storage
+ * account is configured, runs Azurite in memory as a child process for as long as it runs.
+ */
+import { readFile, readdir } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { type Azurite, startAzurite } from "./azurite.js";
+import { type FunctionsRegistry, installFunctionsCore } from "./functions-core-shim.js";
+import { readHostConfig } from "./host-config.js";
+import { type HttpHost, startHttpHost } from "./http-host.js";
+import { mergeSettings, readLocalSettings } from "./local-settings.js";
+import { type QueuePump, resolveSetting, startQueuePump } from "./queue-pump.js";
+import { consoleLog, type RuntimeLog } from "./runtime-log.js";
+import { type TimerRunner, startTimer } from "./timer.js";
+
+export interface LocalRuntimeOptions {
+  /** The app's folder: host.json, package.json, local.settings*.json. */
+  root: string;
+  /** HTTP port; 0 picks a free one. Default: local.settings Host.LocalHttpPort, else 7071. */
+  port?: number;
+  /** Settings on top of local.settings and the environment. */
+  settings?: Record<string, string>;
+  log?: RuntimeLog;
+  /** Seconds a message stays invisible while processed (renewed while the handler runs). */
+  leaseSeconds?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  storageConnection: string;
+  registry: FunctionsRegistry;
+  queues: string[];
+  stop(): Promise<void>;
+}
+
+const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage=true\s*;?\s*$/i;
+
+/** The function files named by package.json `main` (a path or a `dir/*.js` glob). */
+async function functionFiles(root: string): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { main?: string };
+  const main = pkg.main ?? "index.js";
+  if (!main.includes("*")) return [join(root, main)];
+  const folder = join(root, dirname(main));
+  const suffix = main.slice(main.lastIndexOf("*") + 1);
+  return (await readdir(folder)).filter((f) => f.endsWith(suffix)).sort().map((f) => join(folder, f));
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? consoleLog;
+  const local = await readLocalSettings(options.root);
+  const settings = mergeSettings(local.values, process.env);
+  Object.assign(settings, options.settings ?? {});
+
+  let azurite: Azurite | undefined;
+  const pumps: QueuePump[] = [];
+  const timers: TimerRunner[] = [];
+  let http: HttpHost | undefined;
+  const stop = async () => {
+    await Promise.allSettled([...pumps.map((p) => p.stop()), ...timers.map((t) => t.stop())]);
+    await http?.close();
+    await azurite?.stop();
+  };
+  try {
+    if (!settings.AzureWebJobsStorage || DEVELOPMENT_STORAGE.test(settings.AzureWebJobsStorage)) {
+      azurite = await startAzurite();
+      settings.AzureWebJobsStorage = azurite.connectionString;
+      log.info(`Azurite (in memory) on ports ${azurite.ports.blob}/${azurite.ports.queue}/${azurite.ports.table}`);
+    }
+    // Functions read their settings from the environment, as in Azure.
+    Object.assign(process.env, settings);
+
+    const registry = installFunctionsCore();
+    for (const file of await functionFiles(options.root)) {
+      await import(pathToFileURL(file).href);
+    }
+    if (registry.functions.length === 0) throw new Error(`no functions registered by ${relative(options.root, join(options.root, "package.json"))} main`);
+    for (const hook of registry.hooks.get("appStart") ?? []) await hook({ hookData: {} });
+
+    const host = await readHostConfig(options.root);
+    http = await startHttpHost({ functions: registry.functions, routePrefix: host.routePrefix, port: options.port ?? local.httpPort ?? 7071, log });
+    for (const fn of registry.functions.filter((f) => f.trigger.type === "queueTrigger")) {
+      const connectionName = String(fn.trigger.connection ?? "AzureWebJobsStorage");
+      const connection = settings[connectionName];
+      if (!connection) throw new Error(`${fn.metadata.name}: app setting ${connectionName} is not set`);
+      pumps.push(
+        await startQueuePump({
+          fn,
+          queueName: resolveSetting(String(fn.trigger.queueName), settings),
+          service: QueueServiceClient.fromConnectionString(connection),
+          config: host.queues,
+          log,
+          leaseSeconds: options.leaseSeconds,
+        }),
+      );
+    }
+    for (const fn of registry.functions.filter((f) => f.trigger.type === "timerTrigger")) {
+      const schedule = resolveSetting(String(fn.trigger.schedule ?? ""), settings).trim();
+      if (!schedule) {
+        log.info(`  ${fn.metadata.name}: timer off (empty schedule)`);
+        continue;
+      }
+      timers.push(startTimer(fn, schedule, log));
+    }
+    for (const fn of registry.functions) {
+      const kind = fn.trigger.type === "httpTrigger" ? `http ${http.url}/${host.routePrefix}/${String(fn.trigger.route ?? fn.metadata.name)}` : `${fn.trigger.type} ${String(fn.trigger.queueName ?? fn.trigger.schedule ?? "")}`;
+      log.info(`  ${fn.metadata.name}: ${kind}`);
+    }
+    return {
+      url: http.url,
+      port: http.port,
+      storageConnection: settings.AzureWebJobsStorage,
+      registry,
+      queues: pumps.map((p) => p.queueName),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Pumps a storage queue into its registered function with the Functions host's rules:
+ * base64 message text, JSON payloads handed over parsed, a message invisible while it is
+ * processed (renewed as long as the handler runs, so a killed worker's message comes back
+ * after one lease), deleted on success, made visible again after host.json's
+ * visibilityTimeout on failure, and moved to `<queue>-poison` after maxDequeueCount tries.
+ */
+import { randomUUID } from "node:crypto";
+import functions from "@azure/functions";
+import type { DequeuedMessageItem, QueueClient, QueueServiceClient } from "@azure/storage-queue";
+import type { RegisteredFunction } from "./functions-core-shim.js";
+import type { HostConfig } from "./host-config.js";
+import { logHandlerFor, type RuntimeLog } from "./runtime-log.js";
+
+// The library is CommonJS: its classes are reached through the default export.
+const { InvocationContext } = functions;
+
+export interface QueuePumpOptions {
+  fn: RegisteredFunction;
+  queueName: string;
+  service: QueueServiceClient;
+  config: HostConfig["queues"];
+  log: RuntimeLog;
+  /** How long a message stays invisible while processed before it must be renewed. */
+  leaseSeconds?: number;
+  /** First poll interval when the queue is empty; doubles up to maxPollingInterval. */
+  minPollMs?: number;
+}
+
+export interface QueuePump {
+  queueName: string;
+  /** Resolves when every message in flight has finished. */
+  stop(): Promise<void>;
+  /** Messages handled so far (any outcome). */
+  readonly handled: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePump> {
+  const { fn, config, log } = options;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const queue = options.service.getQueueClient(options.queueName);
+  const poison = options.service.getQueueClient(`${options.queueName}-poison`);
+  await queue.createIfNotExists();
+  await poison.createIfNotExists();
+  const inFlight = new Set<Promise<void>>();
+  let running = true;
+  let handled = 0;
+  let wake: (() => void) | undefined;
+
+  const moveToPoison = async (message: DequeuedMessageItem) => {
+    await poison.sendMessage(message.messageText);
+    await queue.deleteMessage(message.messageId, message.popReceipt);
+    log.error(`[${fn.metadata.name}] message ${message.messageId} moved to ${options.queueName}-poison after ${message.dequeueCount} tries`);
+  };
+
+  const process = async (message: DequeuedMessageItem) => {
+    if (message.dequeueCount > config.maxDequeueCount) return moveToPoison(message);
+    const text = config.base64 ? Buffer.from(message.messageText, "base64").toString("utf8") : message.messageText;
+    let payload: unknown = text;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      // Not JSON: the function gets the text, as the host does.
+    }
+    let popReceipt = message.popReceipt;
+    const renewal = setInterval(() => {
+      queue
+        .updateMessage(message.messageId, popReceipt, undefined, leaseSeconds)
+        .then((r) => {
+          popReceipt = r.popReceipt ?? popReceipt;
+        })
+        .catch(() => undefined);
+    }, (leaseSeconds * 1000) / 3);
+    const context = new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: fn.metadata.name,
+      logHandler: logHandlerFor(log, fn.metadata.name),
+      triggerMetadata: {
+        id: message.messageId,
+        dequeueCount: message.dequeueCount,
+        insertionTime: message.insertedOn,
+        expirationTime: message.expiresOn,
+        nextVisibleTime: message.nextVisibleOn,
+        popReceipt: message.popReceipt,
+        queueTrigger: text,
+      },
+    });
+    let failure: unknown;
+    try {
+      await fn.handler(payload, context);
+    } catch (error) {
+      failure = error;
+    } finally {
+      clearInterval(renewal);
+    }
+    handled++;
+    if (failure === undefined) {
+      await queue.deleteMessage(message.messageId, popReceipt).catch(() => undefined);
+      return;
+    }
+    log.error(`[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} failed: ${(failure as Error).message ?? String(failure)}`);
+    if (message.dequeueCount >= config.maxDequeueCount) {
+      await moveToPoison({ ...message, popReceipt });
+    } else {
+      await queue.updateMessage(message.messageId, popReceipt, undefined, Math.ceil(config.retryDelayMs / 1000)).catch(() => undefined);
+    }
+  };
+
+  const loop = async () => {
+    let pollMs = options.minPollMs ?? 100;
+    while (running) {
+      const free = config.concurrency - inFlight.size;
+      if (free <= 0) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let messages: DequeuedMessageItem[] = [];
+      try {
+        const response = await queue.receiveMessages({ numberOfMessages: Math.min(32, config.batchSize, free), visibilityTimeout: leaseSeconds });
+        messages = response.receivedMessageItems;
+      } catch (error) {
+        if (running) log.error(`[${fn.metadata.name}] cannot read ${options.queueName}: ${(error as Error).message}`);
+      }
+      if (messages.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, pollMs);
+        });
+        pollMs = Math.min(pollMs * 2, config.maxPollingIntervalMs);
+        continue;
+      }
+      pollMs = options.minPollMs ?? 100;
+      for (const message of messages) {
+        const work = process(message).catch((error: unknown) => log.error(`[${fn.metadata.name}] ${(error as Error).message}`));
+        inFlight.add(work);
+        void work.finally(() => inFlight.delete(work));
+      }
+    }
+  };
+  const looping = loop();
+
+  return {
+    queueName: options.queueName,
+    get handled() {
+      return handled;
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await looping;
+      await Promise.allSettled([...inFlight]);
+      await sleep(0);
+    },
+  };
+}
+
+/** `%NAME%` in a binding is an app setting, as in function.json. */
+export function resolveSetting(value: string, settings: Record<string, string>): string {
+  return value.replace(/%([^%]+)%/g, (_, name: string) => {
+    const resolved = settings[name];
+    if (resolved === undefined) throw new Error(`app setting ${name} is not set`);
+    return resolved;
+  });
+}
+
+export type { QueueClient };

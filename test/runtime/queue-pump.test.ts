@@ -1,0 +1,119 @@
+/** The local runtime's queue rules against a real Azurite: what the Functions host does. */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Azurite, startAzurite } from "../../runtime/azurite.js";
+import type { RegisteredFunction } from "../../runtime/functions-core-shim.js";
+import type { HostConfig } from "../../runtime/host-config.js";
+import { startQueuePump } from "../../runtime/queue-pump.js";
+import { silentLog } from "../../runtime/runtime-log.js";
+
+let azurite: Azurite;
+let service: QueueServiceClient;
+beforeAll(async () => {
+  azurite = await startAzurite();
+  service = QueueServiceClient.fromConnectionString(azurite.connectionString);
+});
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+const config: HostConfig["queues"] = {
+  maxDequeueCount: 5,
+  batchSize: 4,
+  concurrency: 6,
+  retryDelayMs: 0,
+  maxPollingIntervalMs: 200,
+  base64: true,
+};
+
+function fn(handler: (payload: unknown, context: { triggerMetadata?: Record<string, unknown> }) => unknown): RegisteredFunction {
+  return {
+    metadata: { name: "testJob", bindings: {} },
+    trigger: { type: "queueTrigger", direction: "in", queueName: "q" },
+    handler: handler as RegisteredFunction["handler"],
+  };
+}
+
+const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64");
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("queue pump", () => {
+  it("hands a base64 JSON message over parsed, then deletes it", async () => {
+    const queue = service.getQueueClient("pump-ok");
+    await queue.create();
+    const seen: unknown[] = [];
+    const pump = await startQueuePump({ fn: fn((p) => void seen.push(p)), queueName: "pump-ok", service, config, log: silentLog, minPollMs: 20 });
+    await queue.sendMessage(base64({ hello: "world" }));
+    await until(async () => (seen.length === 1 ? true : undefined));
+    await pump.stop();
+    expect(seen).toEqual([{ hello: "world" }]);
+    const left = await queue.peekMessages({ numberOfMessages: 32 });
+    expect(left.peekedMessageItems).toHaveLength(0);
+  });
+
+  it("retries a failing message and moves it to <queue>-poison after 5 tries", async () => {
+    const queue = service.getQueueClient("pump-fail");
+    await queue.create();
+    const tries: number[] = [];
+    const pump = await startQueuePump({
+      fn: fn((_, context) => {
+        tries.push(Number(context.triggerMetadata?.dequeueCount));
+        throw new Error("always fails");
+      }),
+      queueName: "pump-fail",
+      service,
+      config,
+      log: silentLog,
+      minPollMs: 20,
+    });
+    await queue.sendMessage(base64({ job: 1 }));
+    const poison = service.getQueueClient("pump-fail-poison");
+    const poisoned = await until(async () => {
+      const peek = await poison.peekMessages();
+      return peek.peekedMessageItems[0];
+    });
+    await pump.stop();
+    expect(tries).toEqual([1, 2, 3, 4, 5]);
+    expect(JSON.parse(Buffer.from(poisoned.messageText, "base64").toString())).toEqual({ job: 1 });
+    expect((await queue.peekMessages()).peekedMessageItems).toHaveLength(0);
+  });
+
+  it("gives the message of a killed worker back to the queue after its lease", async () => {
+    const queue = service.getQueueClient("pump-killed");
+    await queue.create();
+    await queue.sendMessage(base64({ job: "resume" }));
+    const worker = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./fixtures/stuck-worker.ts", import.meta.url)), azurite.connectionString, "pump-killed"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      worker.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("handler started") && resolve());
+      worker.once("exit", (code) => reject(new Error(`worker exited early (${code})`)));
+    });
+    worker.kill("SIGKILL");
+    // While the lease (2 s) runs the message is invisible; afterwards it is delivered again.
+    expect((await queue.receiveMessages()).receivedMessageItems).toHaveLength(0);
+    const seen: number[] = [];
+    const pump = await startQueuePump({
+      fn: fn((_, context) => void seen.push(Number(context.triggerMetadata?.dequeueCount))),
+      queueName: "pump-killed",
+      service,
+      config,
+      log: silentLog,
+      minPollMs: 20,
+    });
+    await until(async () => (seen.length > 0 ? true : undefined));
+    await pump.stop();
+    expect(seen).toEqual([2]);
+  });
+});
