@@ -52,15 +52,16 @@ export const RawSettings = z
       .default("")
       .transform((value) => value.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""))
       .refine((value) => !value.split("/").includes(".."), "must stay inside the repository"),
-  })
-  .superRefine((value, ctx) => {
-    const app = value.GITHUB_APP_ID !== undefined || value.GITHUB_APP_PRIVATE_KEY !== undefined;
-    if (!value.GITHUB_TOKEN && !app) {
-      ctx.addIssue({ code: "custom", path: ["GITHUB_TOKEN"], message: "is required unless GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set" });
-    }
-    if (app && !value.GITHUB_APP_ID) ctx.addIssue({ code: "custom", path: ["GITHUB_APP_ID"], message: "is required with GITHUB_APP_PRIVATE_KEY" });
-    if (app && !value.GITHUB_APP_PRIVATE_KEY) ctx.addIssue({ code: "custom", path: ["GITHUB_APP_PRIVATE_KEY"], message: "is required with GITHUB_APP_ID" });
   });
+
+/** Token or App: checked apart from the schema so it is reported even when other settings fail. */
+function authProblems(env: Record<string, string | undefined>): string[] {
+  const app = env.GITHUB_APP_ID !== undefined || env.GITHUB_APP_PRIVATE_KEY !== undefined;
+  if (!env.GITHUB_TOKEN && !app) return ["GITHUB_TOKEN is required unless GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are set"];
+  if (app && !env.GITHUB_APP_ID) return ["GITHUB_APP_ID is required with GITHUB_APP_PRIVATE_KEY"];
+  if (app && !env.GITHUB_APP_PRIVATE_KEY) return ["GITHUB_APP_PRIVATE_KEY is required with GITHUB_APP_ID"];
+  return [];
+}
 
 export type GitHubAuthSettings =
   | { kind: "app"; appId: string; privateKey: string }
@@ -90,14 +91,15 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   // Empty strings mean "not set" in local.settings.json and the portal alike.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   const parsed = RawSettings.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? "settings");
-      const message = issue.code === "invalid_type" && issue.input === undefined && !/required/.test(issue.message) ? "is required" : issue.message;
-      return `${name} ${message}`;
-    });
-    throw new SettingsError([...new Set(problems)]);
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "settings");
+        const message = issue.code === "invalid_type" && issue.input === undefined && !/required/.test(issue.message) ? "is required" : issue.message;
+        return `${name} ${message}`;
+      });
+  problems.push(...authProblems(present));
+  if (!parsed.success || problems.length > 0) throw new SettingsError([...new Set(problems)]);
   const raw = parsed.data;
   // App auth wins when both are configured: installation tokens are scoped and short-lived.
   const githubAuth: GitHubAuthSettings =
