@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { type CliContext, CliError, type CliIo, EXIT } from "./cli-context.js";
 import { registerPlanCommand } from "./plan-command.js";
+import { createLiveObserver } from "./device-commands.js";
 import { registerExtraCommands } from "./extra-commands.js";
 
 const defaultIo = (): CliIo => ({
@@ -26,7 +27,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       writeErr: (text) => io.stderr.write(text),
     });
   program.enablePositionalOptions(false);
-  registerPlanCommand(program, ctx, await liveObserver());
+  registerPlanCommand(program, ctx, createLiveObserver());
   await registerExtraCommands(program, ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -45,8 +46,4 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     if (ctx.debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return EXIT.failure;
   }
-}
-
-async function liveObserver() {
-  return undefined;
 }
