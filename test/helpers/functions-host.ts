@@ -3,9 +3,16 @@
  * invocation contexts from @azure/functions (test mode), and a queue pump that decodes
  * base64 JSON messages the way the host's queue trigger does.
  */
-import { HttpRequest, InvocationContext } from "@azure/functions";
+import { createRequire } from "node:module";
+import type { HttpRequest as HttpRequestType, InvocationContext as InvocationContextType } from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
 import type { Delivery } from "./webhook-fixtures.js";
+
+// The package is a CommonJS bundle whose classes Node's ESM loader does not see as named
+// exports; require() works under vitest and tsx alike.
+const { HttpRequest, InvocationContext } = createRequire(import.meta.url)("@azure/functions") as typeof import("@azure/functions");
+type HttpRequest = HttpRequestType;
+type InvocationContext = InvocationContextType;
 
 export function httpRequest(delivery: Delivery, url = "http://localhost:7071/api/github/webhook"): HttpRequest {
   return new HttpRequest({ method: "POST", url, headers: delivery.headers, body: { string: delivery.body } });
