@@ -1,0 +1,85 @@
+/**
+ * The apply journal: one row per step transition (device, commit, step, status, attempt,
+ * ARM deployment name, time), append-only in Azure Table storage. It is the device's
+ * history (`ase-gitops history DEVICE`) and tells a resumed job where the last one stopped.
+ */
+import type { TableClient } from "@azure/data-tables";
+import { once, tableKey } from "./storage-clients.js";
+
+export const APPLY_JOURNAL_TABLE = "applyjournal";
+
+export interface JournalEntry {
+  repository: string;
+  device: string;
+  commit: string;
+  /** The queue's dequeue count of the job that wrote it. */
+  attempt: number;
+  /** 1-based step in that attempt's plan; 0 for the job itself (observe, verify, outcome). */
+  step: number;
+  action: string;
+  vm?: string;
+  status: string;
+  /** ARM deployment the step used, when it deploys a template. */
+  deployment?: string;
+  message?: string;
+  at: string;
+}
+
+export interface ApplyJournal {
+  append(entry: Omit<JournalEntry, "at"> & { at?: string }): Promise<void>;
+  /** Every entry of a device, oldest first. */
+  history(repository: string, device: string): Promise<JournalEntry[]>;
+  /** Every device with entries, with its repository. */
+  devices(): Promise<Array<{ repository: string; device: string }>>;
+}
+
+const partition = (repository: string, device: string) => tableKey(`${repository.toLowerCase()}:${device}`);
+
+export function createApplyJournal(table: TableClient): ApplyJournal {
+  const ensure = once(async () => {
+    await table.createTable();
+  });
+  let sequence = 0;
+  return {
+    async append(entry) {
+      await ensure();
+      const at = entry.at ?? new Date().toISOString();
+      // Time first so a partition reads in order; the sequence keeps same-millisecond rows apart.
+      const rowKey = `${at}-${String(process.pid).padStart(7, "0")}-${String(sequence++).padStart(6, "0")}`;
+      await table.createEntity({
+        partitionKey: partition(entry.repository, entry.device),
+        rowKey,
+        ...Object.fromEntries(Object.entries({ ...entry, at }).filter(([, v]) => v !== undefined)),
+      });
+    },
+    async history(repository, device) {
+      await ensure();
+      const entries: JournalEntry[] = [];
+      const filter = `PartitionKey eq '${partition(repository, device).replace(/'/g, "''")}'`;
+      for await (const row of table.listEntities<JournalEntry>({ queryOptions: { filter } })) {
+        entries.push({
+          repository: row.repository,
+          device: row.device,
+          commit: row.commit,
+          attempt: row.attempt,
+          step: row.step,
+          action: row.action,
+          ...(row.vm ? { vm: row.vm } : {}),
+          status: row.status,
+          ...(row.deployment ? { deployment: row.deployment } : {}),
+          ...(row.message ? { message: row.message } : {}),
+          at: row.at,
+        });
+      }
+      return entries;
+    },
+    async devices() {
+      await ensure();
+      const seen = new Map<string, { repository: string; device: string }>();
+      for await (const row of table.listEntities<JournalEntry>({ queryOptions: { select: ["repository", "device"] } })) {
+        seen.set(`${row.repository}:${row.device}`, { repository: row.repository, device: row.device });
+      }
+      return [...seen.values()];
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * What a merge did, per device: one run per pushed commit (the devices it touched, its
+ * check run) and one result per device in it; and per device the commit last applied and
+ * last attempted, kept apart so a stale commit is never applied after a newer one.
+ */
+import type { TableClient } from "@azure/data-tables";
+import { once, statusOf, tableKey } from "./storage-clients.js";
+
+export const RECONCILE_RUNS_TABLE = "reconcileruns";
+export const DEVICE_STATE_TABLE = "devicestate";
+
+export type DeviceOutcome =
+  | "pending"
+  | "running"
+  | "converged"
+  | "failed"
+  | "refused"
+  | "invalid"
+  | "skipped-stale"
+  | "unmanaged";
+
+export const FINAL_OUTCOMES: ReadonlySet<DeviceOutcome> = new Set(["converged", "failed", "refused", "invalid", "skipped-stale", "unmanaged"]);
+
+export interface DeviceResult {
+  device: string;
+  file: string;
+  outcome: DeviceOutcome;
+  /** 1-based step the device failed at, with its action. */
+  step?: number;
+  action?: string;
+  stepsDone?: number;
+  total?: number;
+  message?: string;
+  attempt?: number;
+  updatedAt: string;
+}
+
+export interface ReconcileRun {
+  repository: string;
+  commit: string;
+  deliveryId: string;
+  checkRunId?: number;
+  checkRunUrl?: string;
+  devices: Array<{ device: string; file: string }>;
+  completed: boolean;
+  createdAt: string;
+}
+
+export interface DeviceState {
+  appliedCommit?: string;
+  attemptedCommit?: string;
+  outcome?: DeviceOutcome;
+  updatedAt?: string;
+}
+
+export interface ReconcileRuns {
+  createRun(run: Omit<ReconcileRun, "completed" | "createdAt">): Promise<ReconcileRun>;
+  getRun(repository: string, commit: string): Promise<ReconcileRun | undefined>;
+  setCheckRun(repository: string, commit: string, checkRun: { id: number; url?: string }): Promise<void>;
+  /** Marks the run completed; true only for the one caller that did it. */
+  claimCompletion(repository: string, commit: string): Promise<boolean>;
+  putResult(repository: string, commit: string, result: Omit<DeviceResult, "updatedAt">): Promise<void>;
+  results(repository: string, commit: string): Promise<DeviceResult[]>;
+  deviceState(repository: string, device: string): Promise<DeviceState>;
+  putDeviceState(repository: string, device: string, state: DeviceState): Promise<void>;
+}
+
+interface RunRow {
+  partitionKey: string;
+  rowKey: string;
+  repository: string;
+  commit: string;
+  deliveryId: string;
+  checkRunId?: number;
+  checkRunUrl?: string;
+  devices: string;
+  completed: boolean;
+  createdAt: string;
+  etag?: string;
+}
+
+const runKey = (repository: string, commit: string) => tableKey(`${repository.toLowerCase()}:${commit}`);
+
+function toRun(row: RunRow): ReconcileRun {
+  return {
+    repository: row.repository,
+    commit: row.commit,
+    deliveryId: row.deliveryId,
+    ...(row.checkRunId !== undefined ? { checkRunId: row.checkRunId } : {}),
+    ...(row.checkRunUrl ? { checkRunUrl: row.checkRunUrl } : {}),
+    devices: JSON.parse(row.devices) as ReconcileRun["devices"],
+    completed: row.completed,
+    createdAt: row.createdAt,
+  };
+}
+
+const defined = (value: object) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+
+export function createReconcileRuns(runs: TableClient, states: TableClient): ReconcileRuns {
+  const ensure = once(async () => {
+    await Promise.all([runs.createTable(), states.createTable()]);
+  });
+  const readRun = async (repository: string, commit: string): Promise<RunRow | undefined> => {
+    try {
+      return await runs.getEntity<RunRow>(runKey(repository, commit), "run");
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  };
+  return {
+    async createRun(run) {
+      await ensure();
+      const existing = await readRun(run.repository, run.commit);
+      // A redelivered push finds its run and keeps it (and its check run).
+      if (existing) return toRun(existing);
+      const row = {
+        partitionKey: runKey(run.repository, run.commit),
+        rowKey: "run",
+        ...defined({ ...run, devices: JSON.stringify(run.devices) }),
+        completed: false,
+        createdAt: new Date().toISOString(),
+      };
+      try {
+        await runs.createEntity(row);
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+        return toRun((await readRun(run.repository, run.commit))!);
+      }
+      return toRun(row as RunRow);
+    },
+    async getRun(repository, commit) {
+      await ensure();
+      const row = await readRun(repository, commit);
+      return row ? toRun(row) : undefined;
+    },
+    async setCheckRun(repository, commit, checkRun) {
+      await ensure();
+      await runs.updateEntity({ partitionKey: runKey(repository, commit), rowKey: "run", ...defined({ checkRunId: checkRun.id, checkRunUrl: checkRun.url }) }, "Merge");
+    },
+    async claimCompletion(repository, commit) {
+      await ensure();
+      const row = await readRun(repository, commit);
+      if (!row || row.completed) return false;
+      try {
+        await runs.updateEntity({ partitionKey: row.partitionKey, rowKey: "run", completed: true }, "Merge", { etag: row.etag! });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 412) return false;
+        throw error;
+      }
+    },
+    async putResult(repository, commit, result) {
+      await ensure();
+      await runs.upsertEntity(
+        { partitionKey: runKey(repository, commit), rowKey: `device:${tableKey(result.device)}`, ...defined({ ...result, updatedAt: new Date().toISOString() }) },
+        "Replace",
+      );
+    },
+    async results(repository, commit) {
+      await ensure();
+      const out: DeviceResult[] = [];
+      const filter = `PartitionKey eq '${runKey(repository, commit).replace(/'/g, "''")}' and RowKey ge 'device:' and RowKey lt 'device;'`;
+      for await (const row of runs.listEntities<DeviceResult>({ queryOptions: { filter } })) {
+        out.push({
+          device: row.device,
+          file: row.file,
+          outcome: row.outcome,
+          ...defined({ step: row.step, action: row.action, stepsDone: row.stepsDone, total: row.total, message: row.message, attempt: row.attempt }),
+          updatedAt: row.updatedAt,
+        } as DeviceResult);
+      }
+      return out.sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+    },
+    async deviceState(repository, device) {
+      await ensure();
+      try {
+        const row = await states.getEntity<DeviceState>(tableKey(repository.toLowerCase()), tableKey(device));
+        return defined({ appliedCommit: row.appliedCommit, attemptedCommit: row.attemptedCommit, outcome: row.outcome, updatedAt: row.updatedAt }) as DeviceState;
+      } catch (error) {
+        if (statusOf(error) === 404) return {};
+        throw error;
+      }
+    },
+    async putDeviceState(repository, device, state) {
+      await ensure();
+      await states.upsertEntity(
+        { partitionKey: tableKey(repository.toLowerCase()), rowKey: tableKey(device), ...defined({ ...state, updatedAt: new Date().toISOString() }) },
+        "Merge",
+      );
+    },
+  };
+}
