@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { parseAllowList } from "./device/allow-list.js";
 
 const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
 
@@ -17,10 +18,13 @@ const list = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-/** `https://host[:port]` (exact origin) or `*.example.com` (any https host below it). */
+/**
+ * A host name, `*.domain`, or `https://host[:port]` (read as its host), as the device
+ * adapters match them (shared/device/allow-list.ts): one format for the whole controller.
+ */
 export const EndpointPattern = z
   .string()
-  .regex(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?|\*\.[A-Za-z0-9.-]+)$/, "must be https://host[:port] or *.domain");
+  .regex(/^(https:\/\/[A-Za-z0-9.\-[\]:]+\/?|\*\.[A-Za-z0-9.-]+|[A-Za-z0-9.\-[\]:]+)$/, "entries must be host names, *.domain patterns or https://host URLs");
 
 const PEM = /-----BEGIN CERTIFICATE-----/;
 
@@ -112,7 +116,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     githubApiUrl: raw.GITHUB_API_URL.replace(/\/+$/, ""),
     repositories: raw.ASE_GITOPS_REPOSITORIES,
     storageConnection: raw.AzureWebJobsStorage,
-    allowedEndpoints: raw.ASE_GITOPS_ALLOWED_ENDPOINTS,
+    allowedEndpoints: [...parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS.join(","))],
     ...(raw.ASE_GITOPS_DEVICE_CA ? { deviceCa: raw.ASE_GITOPS_DEVICE_CA } : {}),
     gitCache: raw.ASE_GITOPS_GIT_CACHE,
     fleetPath: raw.ASE_GITOPS_FLEET_PATH,

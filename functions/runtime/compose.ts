@@ -4,7 +4,9 @@
  * worker process; everything below it receives its dependencies explicitly.
  */
 import { createGitHubClients, type GitHubClients } from "../../shared/github/octokit-client.js";
-import { type ObservePort, observeNothing } from "../../shared/github/observe-port.js";
+import { deviceSettingsFromEnv } from "../../shared/device/settings.js";
+import { createDeviceObservePort } from "../../shared/github/device-observe-port.js";
+import type { ObservePort } from "../../shared/github/observe-port.js";
 import { createRepoCache, type RepoCache } from "../../shared/git/repo-cache.js";
 import { loadSettings, type Settings } from "../../shared/settings.js";
 import { createDeliveryLog, DELIVERIES_TABLE, type DeliveryLog } from "../../shared/store/delivery-log.js";
@@ -23,7 +25,7 @@ export interface Runtime {
 }
 
 export interface RuntimeOverrides {
-  /** The device adapters' observe function, once they exist. */
+  /** Replaces the device adapters (tests, or `observeNothing` to plan without devices). */
   observe?: ObservePort;
   /** Tests: no write spacing, short retry waits. */
   github?: { spaceWrites?: boolean; retryUnitMs?: number };
@@ -45,7 +47,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
       ...(overrides.log ? { log: overrides.log } : {}),
     }),
     repos: createRepoCache(settings.gitCache),
-    observe: overrides.observe ?? observeNothing,
+    observe: overrides.observe ?? createDeviceObservePort(deviceSettingsFromEnv(env)),
   };
 }
 

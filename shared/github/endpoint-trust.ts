@@ -5,12 +5,16 @@
  * devices are planned without observed state, and the comment says why.
  */
 import type { FleetLoad, LoadedDevice } from "../manifest/load.js";
-import type { ArmSpec } from "../manifest/schema.js";
+import type { ArmSpec, EdgeDevice } from "../manifest/schema.js";
+import { isAllowedEndpoint } from "../device/allow-list.js";
 
 export interface ObserveTarget {
   name: string;
   /** The device's ARM settings as the default branch has them (never the PR's). */
   arm: ArmSpec;
+  /** The whole default-branch manifest (endpoint, credential name, resource group). */
+  manifest: EdgeDevice;
+  file: string;
 }
 
 export type UnobservedReason = "new-device" | "endpoint-changed" | "endpoint-not-allowed" | "no-endpoint";
@@ -20,23 +24,9 @@ export interface TrustDecision {
   unobserved: Array<{ name: string; reason: UnobservedReason }>;
 }
 
+/** The device adapters' rule (host names and *.domain, https only), so both agree. */
 export function endpointAllowed(endpoint: string, allowed: readonly string[]): boolean {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== "https:") return false;
-  const host = url.hostname.toLowerCase();
-  return allowed.some((pattern) => {
-    if (pattern.startsWith("*.")) return host.endsWith(pattern.slice(1).toLowerCase());
-    try {
-      return new URL(pattern).origin.toLowerCase() === url.origin.toLowerCase();
-    } catch {
-      return false;
-    }
-  });
+  return endpoint.startsWith("https://") && isAllowedEndpoint(endpoint, allowed);
 }
 
 const sameEndpoint = (a: string, b: string) => {
@@ -60,7 +50,7 @@ export function decideObservation(changed: readonly LoadedDevice[], defaultBranc
     else if (!known) decision.unobserved.push({ name, reason: "no-endpoint" });
     else if (proposed && !sameEndpoint(proposed.endpoint, known.endpoint)) decision.unobserved.push({ name, reason: "endpoint-changed" });
     else if (!endpointAllowed(known.endpoint, allowed)) decision.unobserved.push({ name, reason: "endpoint-not-allowed" });
-    else decision.targets.push({ name, arm: known });
+    else decision.targets.push({ name, arm: known, manifest: onDefault.manifest, file: onDefault.file });
   }
   return decision;
 }

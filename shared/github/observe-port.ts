@@ -1,6 +1,6 @@
 /**
  * How a plan job learns what devices look like now. The device adapters supply the real
- * one; until they are wired in, the default reads nothing and says so in the comment.
+ * one (device-observe-port.ts); `observeNothing` plans without devices and says so.
  */
 import type { ObservedState } from "../plan/observed.js";
 import type { ObserveTarget } from "./endpoint-trust.js";
@@ -17,6 +17,6 @@ export const observeNothing: ObservePort = async (targets) => ({
   observed: { devices: {} },
   notes:
     targets.length > 0
-      ? [`Observed state not read: the device adapters are not configured in this deployment, so ${targets.length === 1 ? "the device is" : `all ${targets.length} devices are`} planned as if new (no VMs, Kubernetes not configured).`]
+      ? [`Observed state not read: device observation is turned off here, so ${targets.length === 1 ? "the device is" : `all ${targets.length} devices are`} planned as if new (no VMs, Kubernetes not configured).`]
       : [],
 });

@@ -67,8 +67,8 @@ describe("settings", () => {
   });
 
   it("accepts endpoint patterns and a fleet folder", () => {
-    const settings = loadSettings({ ...base, ASE_GITOPS_ALLOWED_ENDPOINTS: "*.contoso.com, https://10.0.0.5:8443", ASE_GITOPS_FLEET_PATH: "./fleet/" });
-    expect(settings.allowedEndpoints).toEqual(["*.contoso.com", "https://10.0.0.5:8443"]);
+    const settings = loadSettings({ ...base, ASE_GITOPS_ALLOWED_ENDPOINTS: "*.contoso.com, https://10.0.0.5:8443 management.lab.local", ASE_GITOPS_FLEET_PATH: "./fleet/" });
+    expect(settings.allowedEndpoints).toEqual(["*.contoso.com", "10.0.0.5", "management.lab.local"]);
     expect(settings.fleetPath).toBe("fleet");
     expect(problems({ ...base, ASE_GITOPS_FLEET_PATH: "../etc" })).toHaveLength(1);
     expect(problems({ ...base, ASE_GITOPS_DEVICE_CA: "/no/such/ca.pem" })).toEqual([expect.stringMatching(/^ASE_GITOPS_DEVICE_CA must be PEM text or the path/)]);

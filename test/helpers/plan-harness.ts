@@ -11,7 +11,7 @@ import { createWebhookHandler } from "../../functions/githubWebhook.js";
 import { createPlanJobHandler } from "../../functions/planJob.js";
 import { createRuntime, type Runtime } from "../../functions/runtime/compose.js";
 import { QUEUES } from "../../shared/github/job-messages.js";
-import type { ObservePort } from "../../shared/github/observe-port.js";
+import { type ObservePort, observeNothing } from "../../shared/github/observe-port.js";
 import { type Azurite, startAzurite } from "./azurite.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
 import { type CapturedLog, httpRequest, invocationContext, pumpQueue, queueClient } from "./functions-host.js";
@@ -44,7 +44,8 @@ export async function startHarness(): Promise<Harness> {
     cacheDir,
     env,
     runtime: (overrides = {}) =>
-      createRuntime({ ...env, ...(overrides.env ?? {}) }, { github: { spaceWrites: false, retryUnitMs: 5 }, ...(overrides.observe ? { observe: overrides.observe } : {}) }),
+      // Devices are not contacted unless a test passes an observe port (or the simulator's).
+      createRuntime({ ...env, ...(overrides.env ?? {}) }, { github: { spaceWrites: false, retryUnitMs: 5 }, observe: overrides.observe ?? observeNothing }),
     async dispose() {
       await Promise.all([azurite.stop(), github.close(), rm(cacheDir, { recursive: true, force: true })]);
     },
