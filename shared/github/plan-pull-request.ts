@@ -80,17 +80,28 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
     attempt.attempt > 1
       ? (await deps.github.listCheckRuns(repo, pr.headSha, PLAN_CHECK_NAME)).find((run) => run.status !== "completed" && run.externalId === job.deliveryId)
       : undefined;
-  const check =
-    resumed ??
-    (await counted(() =>
-      deps.github.createCheckRun(repo, {
-        name: PLAN_CHECK_NAME,
-        headSha: pr.headSha,
-        status: "in_progress",
-        externalId: job.deliveryId,
-        output: { title: "Planning…", summary: `Planning the device manifests changed in #${pr.number} at \`${pr.headSha}\`.` },
-      }),
-    ));
+  // Check runs need a GitHub App token; with a personal access token GitHub answers 403.
+  // Then the comment alone carries the plan (and the log says why there is no check).
+  let check: { id: number } | undefined = resumed;
+  if (!check) {
+    try {
+      check = await counted(() =>
+        deps.github.createCheckRun(repo, {
+          name: PLAN_CHECK_NAME,
+          headSha: pr.headSha,
+          status: "in_progress",
+          externalId: job.deliveryId,
+          output: { title: "Planning…", summary: `Planning the device manifests changed in #${pr.number} at \`${pr.headSha}\`.` },
+        }),
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "GITHUB_FORBIDDEN") throw error;
+      deps.log?.warn(`${tag}: cannot create check runs (${(error as Error).message}); posting the comment only. Use GitHub App auth for check runs.`);
+    }
+  }
+  const updateCheck = async (update: Parameters<GitHubPort["updateCheckRun"]>[2]) => {
+    if (check) await counted(() => deps.github.updateCheckRun(repo, check.id, update));
+  };
 
   let conclusion: string;
   let commentResult: Extract<PlanJobOutcome, { outcome: "planned" }>["comment"] = "skipped-superseded";
@@ -112,19 +123,17 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
     const { outputs } = checkOutputs(plan, { notes, text: detailsText(comment.omitted), folder: deps.fleetPath });
     conclusion = conclusionOf(plan);
     const [first, ...more] = outputs as [CheckRunOutput, ...CheckRunOutput[]];
-    await counted(() => deps.github.updateCheckRun(repo, check.id, { conclusion: conclusion as CheckConclusion, output: first }));
-    for (const output of more) await counted(() => deps.github.updateCheckRun(repo, check.id, { output }));
+    await updateCheck({ conclusion: conclusion as CheckConclusion, output: first });
+    for (const output of more) await updateCheck({ output });
   } catch (error) {
     const transient = (error as { transient?: unknown }).transient === true;
     if (!transient || attempt.attempt >= attempt.maxAttempts) {
       // Terminal (or out of retries): say so on the check run, so the PR is not left waiting.
       const message = (error as Error).message ?? String(error);
-      await counted(() =>
-        deps.github.updateCheckRun(repo, check.id, {
-          conclusion: "failure",
-          output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n\`\`\`\n${message.slice(0, 2000)}\n\`\`\`` },
-        }),
-      ).catch(() => undefined);
+      await updateCheck({
+        conclusion: "failure",
+        output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n\`\`\`\n${message.slice(0, 2000)}\n\`\`\`` },
+      }).catch(() => undefined);
     }
     throw error;
   }

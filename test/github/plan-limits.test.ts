@@ -118,6 +118,15 @@ describe("GitHub failing during a job", () => {
     expect(harness.github.checkRuns[0]!.output.summary).toMatch(/after 5 attempts/);
   });
 
+  it("posts the comment alone when the token may not create check runs (personal access token)", async () => {
+    const pr = await setup();
+    harness.github.failNext("POST", /check-runs$/, { status: 403, body: { message: "Resource not accessible by personal access token" } });
+    await pr.pushAndPlan({ "devices/store-000.yaml": deviceManifest("store-000", { kubernetes: true }) }, "opened");
+    expect(harness.github.checkRuns).toHaveLength(0);
+    expect(harness.github.comments).toHaveLength(1);
+    expect(pr.logs.some((l) => l.level === "warning" && /cannot create check runs/.test(l.message))).toBe(true);
+  });
+
   it("drops an invalid queue message without touching GitHub", async () => {
     const { createPlanJobHandler } = await import("../../functions/planJob.js");
     const { invocationContext } = await import("../helpers/functions-host.js");
