@@ -187,6 +187,26 @@ describe("plan job", () => {
   });
 });
 
+describe("fleet folder", () => {
+  it("plans only manifests under ASE_GITOPS_FLEET_PATH and annotates repository paths", async () => {
+    const pr = await setup(
+      { "fleet/devices/store-001.yaml": deviceManifest("store-001"), ".github/workflows/ci.yml": "name: ci\non: push\n" },
+      harness.runtime({ env: { ASE_GITOPS_FLEET_PATH: "fleet" } }),
+    );
+    await pr.pushAndPlan(
+      {
+        "fleet/devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "a", size: "Standard_NC4as_T4_v3" }, { name: "b", size: "Standard_NC4as_T4_v3" }] }),
+        ".github/workflows/ci.yml": "name: ci\non: [push, pull_request\n", // broken YAML outside the fleet: not ours
+      },
+      "opened",
+    );
+    const [run] = planRuns();
+    expect(run!.conclusion).toBe("failure");
+    expect(run!.annotations).toEqual([expect.objectContaining({ path: "fleet/devices/store-001.yaml", start_line: 7, annotation_level: "failure" })]);
+    expect(planComments(pr.number)[0]!.body).toContain("devices/store-001.yaml");
+  });
+});
+
 describe("endpoint trust", () => {
   it("observes only default-branch endpoints on the allow-list", async () => {
     const seen: ObserveTarget[][] = [];

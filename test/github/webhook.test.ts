@@ -4,6 +4,7 @@
  */
 import type { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createSweepHandler } from "../../functions/deliverySweep.js";
 import { createWebhookHandler } from "../../functions/githubWebhook.js";
 import { PlanJob, QUEUES } from "../../shared/github/job-messages.js";
 import type { WebhookDeps } from "../../shared/github/webhook-router.js";
@@ -219,6 +220,15 @@ describe("delivery log", () => {
     expect(swept).toBeGreaterThanOrEqual(1);
     expect(await deliveries.claim("sweep-me-1", "push")).toBe(true);
     expect(await deliveries.sweep(new Date(Date.now() - 3600_000))).toBe(0);
+  });
+
+  it("the daily deliverySweep timer forgets ids older than a week", async () => {
+    expect(await deliveries.claim("timer-swept", "push")).toBe(true);
+    const inEightDays = () => new Date(Date.now() + 8 * 24 * 3600 * 1000);
+    const logs: Array<{ level: string; message: string }> = [];
+    await createSweepHandler(() => deliveries, inEightDays)({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: undefined as never }, invocationContext("deliverySweep", {}, logs));
+    expect(logs.some((l) => /forgot \d+ delivery ids/.test(l.message))).toBe(true);
+    expect(await deliveries.claim("timer-swept", "push")).toBe(true);
   });
 
   it("lets exactly one of many racing claims win", async () => {
