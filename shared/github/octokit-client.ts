@@ -43,7 +43,7 @@ const unspaced = {
   key: () => ({ schedule: (_options: unknown, task: (...args: unknown[]) => unknown, ...args: unknown[]) => task(...args) }),
 };
 
-const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish() }));
+const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ type: z.string().optional() }).nullish() }));
 const Created = z.object({ id: z.number() });
 const CheckRunList = z.object({
   check_runs: z.array(z.object({ id: z.number(), status: z.string(), external_id: z.string().nullish() })),
@@ -102,7 +102,9 @@ function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession
         const iterator = octokit.paginate.iterator(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
         for await (const page of iterator) {
           const comments = CommentPage.parse(page.data);
-          const found = comments.find((comment) => comment.body?.includes(marker));
+          // With App auth our comments are the App's (a Bot): a user quoting the marker in
+          // their own comment must not make us edit it.
+          const found = comments.find((comment) => comment.body?.includes(marker) && (auth.kind !== "app" || comment.user?.type === "Bot"));
           if (found) return { id: found.id, body: found.body ?? "" } satisfies IssueComment;
         }
         return undefined;

@@ -111,6 +111,11 @@ describe("GitHub App auth", () => {
     const comment = github.calls.find((c) => c.path.endsWith("/comments"));
     expect(comment?.authorization).toBe("token ghs_installation_424242");
     expect(() => clients.forInstallation(undefined)).toThrow(GitHubError);
+    // Only the App's own (Bot) comment counts as the sticky comment.
+    github.comments.push({ id: 5, issue: 8, repo: "contoso/edge-fleet", body: "quoting <!-- ase-gitops:plan --> by hand", user: { login: "octocat", type: "User" } });
+    github.comments.push({ id: 6, issue: 8, repo: "contoso/edge-fleet", body: "<!-- ase-gitops:plan -->\nplan" });
+    const found = await session.github.findIssueComment(repo, 8, "<!-- ase-gitops:plan -->");
+    expect(found?.id).toBe(6);
   });
 });
 

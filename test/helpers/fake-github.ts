@@ -21,6 +21,8 @@ export interface FakeComment {
   issue: number;
   repo: string;
   body: string;
+  /** Who wrote it; default the App's bot. */
+  user?: { login: string; type: "Bot" | "User" };
 }
 
 export interface FakeCheckRun {
@@ -135,7 +137,7 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       if (page * perPage < all.length) {
         headers.link = `<${server.address() ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : ""}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
       }
-      return send(res, 200, slice.map((c) => ({ id: c.id, body: c.body, user: { login: "ase-gitops[bot]", type: "Bot" } })), headers);
+      return send(res, 200, slice.map((c) => ({ id: c.id, body: c.body, user: c.user ?? { login: "ase-gitops[bot]", type: "Bot" } })), headers);
     }
     if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
       const text = String(b.body ?? "");
