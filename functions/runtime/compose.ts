@@ -13,6 +13,12 @@ import { createDeliveryLog, DELIVERIES_TABLE, type DeliveryLog } from "../../sha
 import { createJobQueue, type JobQueue } from "../../shared/store/job-queue.js";
 import { createPrHeadStore, PR_HEADS_TABLE, type PrHeadStore } from "../../shared/store/pr-heads.js";
 import { createStorageClients } from "../../shared/store/storage-clients.js";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { createRunReporter } from "../../shared/reconcile/apply-report.js";
+import { type DeviceSettings } from "../../shared/device/settings.js";
+import { APPLY_JOURNAL_TABLE, type ApplyJournal, createApplyJournal } from "../../shared/store/apply-journal.js";
+import { DEVICE_LOCKS_CONTAINER, type DeviceLocks, createDeviceLocks } from "../../shared/store/device-lease.js";
+import { DEVICE_STATE_TABLE, RECONCILE_RUNS_TABLE, type ReconcileRuns, createReconcileRuns } from "../../shared/store/reconcile-runs.js";
 
 export interface Runtime {
   settings: Settings;
@@ -22,6 +28,12 @@ export interface Runtime {
   github: GitHubClients;
   repos: RepoCache;
   observe: ObservePort;
+  device: DeviceSettings;
+  journal: ApplyJournal;
+  runs: ReconcileRuns;
+  locks: DeviceLocks;
+  /** Reports merges of one installation (one reporter each, so progress updates are paced). */
+  reporterFor(installationId?: number): (repository: string, commit: string) => Promise<void>;
 }
 
 export interface RuntimeOverrides {
@@ -35,19 +47,38 @@ export interface RuntimeOverrides {
 export function createRuntime(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): Runtime {
   const settings = loadSettings(env);
   const storage = createStorageClients(settings.storageConnection);
+  const device = deviceSettingsFromEnv(env);
+  const blobs = BlobServiceClient.fromConnectionString(settings.storageConnection);
+  const github = createGitHubClients({
+    apiUrl: settings.githubApiUrl,
+    auth: settings.githubAuth,
+    ...(overrides.github ?? {}),
+    ...(overrides.log ? { log: overrides.log } : {}),
+  });
+  const runs = createReconcileRuns(storage.table(RECONCILE_RUNS_TABLE), storage.table(DEVICE_STATE_TABLE));
+  const reporters = new Map<string, (repository: string, commit: string) => Promise<void>>();
   return {
     settings,
     deliveries: createDeliveryLog(storage.table(DELIVERIES_TABLE)),
     queue: createJobQueue(storage),
     heads: createPrHeadStore(storage.table(PR_HEADS_TABLE)),
-    github: createGitHubClients({
-      apiUrl: settings.githubApiUrl,
-      auth: settings.githubAuth,
-      ...(overrides.github ?? {}),
-      ...(overrides.log ? { log: overrides.log } : {}),
-    }),
+    github,
     repos: createRepoCache(settings.gitCache),
-    observe: overrides.observe ?? createDeviceObservePort(deviceSettingsFromEnv(env)),
+    observe: overrides.observe ?? createDeviceObservePort(device),
+    device,
+    journal: createApplyJournal(storage.table(APPLY_JOURNAL_TABLE)),
+    runs,
+    locks: createDeviceLocks(blobs.getContainerClient(DEVICE_LOCKS_CONTAINER)),
+    reporterFor(installationId) {
+      const key = String(installationId ?? "token");
+      let reporter = reporters.get(key);
+      if (!reporter) {
+        const session = github.forInstallation(installationId);
+        reporter = createRunReporter({ runs, github: session.github, pullRequestsForCommit: (repo, sha) => session.github.pullRequestsForCommit(repo, sha) });
+        reporters.set(key, reporter);
+      }
+      return reporter;
+    },
   };
 }
 

@@ -45,6 +45,8 @@ const unspaced = {
 
 const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ type: z.string().optional() }).nullish() }));
 const Created = z.object({ id: z.number() });
+const CreatedCheckRun = z.object({ id: z.number(), html_url: z.string().nullish() });
+const CommitPulls = z.array(z.object({ number: z.number(), merged_at: z.string().nullish() }));
 const CheckRunList = z.object({
   check_runs: z.array(z.object({ id: z.number(), status: z.string(), external_id: z.string().nullish() })),
 });
@@ -132,7 +134,14 @@ function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession
           ...(run.externalId ? { external_id: run.externalId } : {}),
           ...(run.output ? { output: run.output } : {}),
         });
-        return { id: Created.parse(response.data).id };
+        const created = CreatedCheckRun.parse(response.data);
+        return { id: created.id, ...(created.html_url ? { url: created.html_url } : {}) };
+      });
+    },
+    async pullRequestsForCommit(repo, sha) {
+      return translated(`pull requests of ${sha.slice(0, 7)}`, async () => {
+        const response = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
+        return CommitPulls.parse(response.data).filter((pr) => pr.merged_at).map((pr) => pr.number);
       });
     },
     async listCheckRuns(repo, headSha, name) {

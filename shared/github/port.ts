@@ -51,10 +51,13 @@ export interface GitHubPort {
   findIssueComment(repo: RepoRef, issueNumber: number, marker: string): Promise<IssueComment | undefined>;
   createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
   updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
-  createCheckRun(repo: RepoRef, run: NewCheckRun): Promise<{ id: number }>;
+  /** The new check run's id and, when GitHub says, its page. */
+  createCheckRun(repo: RepoRef, run: NewCheckRun): Promise<{ id: number; url?: string }>;
   /** Check runs named `name` on a commit (newest first), for resuming after a retry. */
   listCheckRuns(repo: RepoRef, headSha: string, name: string): Promise<Array<{ id: number; status: string; externalId?: string }>>;
   updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
+  /** Merged pull requests whose merge produced (or whose head is) the commit. */
+  pullRequestsForCommit(repo: RepoRef, sha: string): Promise<number[]>;
 }
 
 /** What a job gets for one installation: the port, and a token for git over https. */

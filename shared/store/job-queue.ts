@@ -5,8 +5,13 @@
 import type { StorageClients } from "./storage-clients.js";
 import { once } from "./storage-clients.js";
 
+export interface SendOptions {
+  /** Keep the message invisible this long (a job put back for later). */
+  delaySeconds?: number;
+}
+
 export interface JobQueue {
-  send(queue: string, message: unknown): Promise<void>;
+  send(queue: string, message: unknown, options?: SendOptions): Promise<void>;
 }
 
 /** Azure queue messages are at most 64 KiB; base64 makes 48 KiB of JSON the ceiling. */
@@ -28,23 +33,28 @@ export function decodeQueueMessage(text: string): unknown {
 }
 
 export function createJobQueue(storage: StorageClients): JobQueue {
-  const clients = new Map<string, { send: (text: string) => Promise<unknown> }>();
+  const clients = new Map<string, { send: (text: string, delaySeconds?: number) => Promise<unknown> }>();
   const clientFor = (name: string) => {
     let entry = clients.get(name);
     if (!entry) {
       const client = storage.queue(name);
       const ensure = once(() => client.createIfNotExists());
-      entry = { send: async (text) => { await ensure(); return client.sendMessage(text); } };
+      entry = {
+        send: async (text, delaySeconds) => {
+          await ensure();
+          return client.sendMessage(text, delaySeconds ? { visibilityTimeout: delaySeconds } : {});
+        },
+      };
       clients.set(name, entry);
     }
     return entry;
   };
   return {
-    async send(queue, message) {
+    async send(queue, message, options = {}) {
       const json = JSON.stringify(message);
       const bytes = Buffer.byteLength(json, "utf8");
       if (bytes > MAX_MESSAGE_JSON_BYTES) throw new MessageTooLargeError(queue, bytes);
-      await clientFor(queue).send(Buffer.from(json, "utf8").toString("base64"));
+      await clientFor(queue).send(Buffer.from(json, "utf8").toString("base64"), options.delaySeconds);
     },
   };
 }

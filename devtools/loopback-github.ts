@@ -1,0 +1,295 @@
+/**
+ * A loopback HTTP server speaking the subset of the GitHub REST API the controller uses,
+ * for tests and the demo (nothing here talks to GitHub).
+ * Octokit is pointed at it with baseUrl. It keeps comments and check runs in memory,
+ * enforces GitHub's limits (65,536-character comments, 50 annotations per request), can
+ * be told to fail the next matching requests (rate limits, 5xx), and records every call;
+ * a call it does not know is answered 404 and listed in `unexpected` so the test fails.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  body: unknown;
+  status: number;
+  authorization?: string;
+}
+
+export interface FakeComment {
+  id: number;
+  issue: number;
+  repo: string;
+  body: string;
+  /** Who wrote it; default the App's bot. */
+  user?: { login: string; type: "Bot" | "User" };
+}
+
+export interface FakeCheckRun {
+  id: number;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string;
+  external_id?: string;
+  output: { title?: string; summary?: string; text?: string };
+  annotations: Array<{ path: string; start_line: number; end_line: number; annotation_level: string; message: string; title?: string }>;
+  /** Status history, e.g. ["in_progress", "completed"]. */
+  history: string[];
+}
+
+export interface FakePullRequest {
+  repo: string;
+  number: number;
+  head_sha: string;
+  merge_commit_sha?: string;
+  state: "open" | "closed";
+  merged: boolean;
+}
+
+export interface CannedResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+interface Fault {
+  method: string;
+  path: RegExp;
+  responses: CannedResponse[];
+}
+
+export interface FakeGitHub {
+  url: string;
+  calls: RecordedCall[];
+  unexpected: RecordedCall[];
+  comments: FakeComment[];
+  checkRuns: FakeCheckRun[];
+  pullRequests: FakePullRequest[];
+  /** Registers a pull request (for commits/{sha}/pulls). */
+  addPullRequest(pr: Omit<FakePullRequest, "state" | "merged"> & Partial<Pick<FakePullRequest, "state" | "merged">>): FakePullRequest;
+  /** The next requests matching method+path get these responses, in order. */
+  failNext(method: string, path: RegExp, ...responses: CannedResponse[]): void;
+  /** Calls that change something (POST/PATCH/PUT/DELETE), excluding token creation. */
+  writes(): RecordedCall[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const COMMENT_LIMIT = 65_536;
+const TEXT_LIMIT = 65_535;
+
+export async function startFakeGitHub(options: { perPage?: number } = {}): Promise<FakeGitHub> {
+  let nextId = 1000;
+  const state = {
+    calls: [] as RecordedCall[],
+    unexpected: [] as RecordedCall[],
+    comments: [] as FakeComment[],
+    checkRuns: [] as FakeCheckRun[],
+    pullRequests: [] as FakePullRequest[],
+    faults: [] as Fault[],
+  };
+  const origin = () => `http://127.0.0.1:${(server.address() as AddressInfo | null)?.port ?? 0}`;
+  const checkRunUrl = (run: FakeCheckRun) => `${origin()}/${run.repo}/runs/${run.id}`;
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function readJson(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+
+  function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
+    const payload = body === undefined ? "" : JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-ratelimit-remaining": "4999", ...headers });
+    res.end(payload);
+    return status;
+  }
+
+  const validation = (message: string) => ({ message: "Validation Failed", errors: [{ message }], documentation_url: "https://docs.github.com/rest" });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    const path = url.pathname;
+    const body = await readJson(req);
+    const call: RecordedCall = { method, path, body, status: 0, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+    state.calls.push(call);
+
+    const fault = state.faults.find((f) => f.method === method && f.path.test(path) && f.responses.length > 0);
+    if (fault) {
+      const canned = fault.responses.shift()!;
+      call.status = send(res, canned.status, canned.body ?? { message: `canned ${canned.status}` }, canned.headers);
+      return;
+    }
+    call.status = route(method, path, url, body, res);
+  }
+
+  function route(method: string, path: string, url: URL, body: unknown, res: ServerResponse): number {
+    let m: RegExpMatchArray | null;
+    const b = (body ?? {}) as Record<string, unknown>;
+    if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
+      return send(res, 201, { token: `ghs_installation_${m[1]}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" });
+    }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
+      const repo = `${m[1]}/${m[2]}`;
+      const issue = Number(m[3]);
+      const perPage = Math.min(Number(url.searchParams.get("per_page") ?? 30), options.perPage ?? 100);
+      const page = Number(url.searchParams.get("page") ?? 1);
+      const all = state.comments.filter((c) => c.repo === repo && c.issue === issue);
+      const slice = all.slice((page - 1) * perPage, page * perPage);
+      const headers: Record<string, string> = {};
+      if (page * perPage < all.length) {
+        headers.link = `<${server.address() ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : ""}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+      }
+      return send(res, 200, slice.map((c) => ({ id: c.id, body: c.body, user: c.user ?? { login: "ase-gitops[bot]", type: "Bot" } })), headers);
+    }
+    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
+      const text = String(b.body ?? "");
+      if (text.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
+      const comment: FakeComment = { id: nextId++, issue: Number(m[3]), repo: `${m[1]}/${m[2]}`, body: text };
+      state.comments.push(comment);
+      return send(res, 201, { id: comment.id, body: comment.body });
+    }
+    if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/))) {
+      const comment = state.comments.find((c) => c.id === Number(m![3]) && c.repo === `${m![1]}/${m![2]}`);
+      if (!comment) return send(res, 404, { message: "Not Found" });
+      const text = String(b.body ?? "");
+      if (text.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
+      comment.body = text;
+      return send(res, 200, { id: comment.id, body: comment.body });
+    }
+    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs$/))) {
+      if (typeof b.name !== "string" || typeof b.head_sha !== "string") return send(res, 422, validation("name and head_sha are required"));
+      const problem = checkOutput(b.output);
+      if (problem) return send(res, 422, validation(problem));
+      const status = typeof b.conclusion === "string" ? "completed" : String(b.status ?? "queued");
+      const run: FakeCheckRun = {
+        id: nextId++,
+        repo: `${m[1]}/${m[2]}`,
+        name: b.name,
+        head_sha: b.head_sha,
+        status,
+        ...(typeof b.conclusion === "string" ? { conclusion: b.conclusion } : {}),
+        ...(typeof b.external_id === "string" ? { external_id: b.external_id } : {}),
+        output: {},
+        annotations: [],
+        history: [status],
+      };
+      applyOutput(run, b.output);
+      state.checkRuns.push(run);
+      return send(res, 201, { id: run.id, name: run.name, head_sha: run.head_sha, status: run.status, html_url: checkRunUrl(run) });
+    }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]{40})\/check-runs$/))) {
+      const name = url.searchParams.get("check_name");
+      const runs = state.checkRuns
+        .filter((r) => r.repo === `${m![1]}/${m![2]}` && r.head_sha === m![3] && (!name || r.name === name))
+        .reverse()
+        .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion ?? null, external_id: r.external_id ?? null }));
+      return send(res, 200, { total_count: runs.length, check_runs: runs });
+    }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]{40})\/pulls$/))) {
+      const prs = state.pullRequests
+        .filter((pr) => pr.repo === `${m![1]}/${m![2]}` && (pr.head_sha === m![3] || pr.merge_commit_sha === m![3]))
+        .map((pr) => ({ number: pr.number, state: pr.state, merged_at: pr.merged ? new Date().toISOString() : null, head: { sha: pr.head_sha }, merge_commit_sha: pr.merge_commit_sha ?? null }));
+      return send(res, 200, prs);
+    }
+    if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/))) {
+      const run = state.checkRuns.find((r) => r.id === Number(m![3]) && r.repo === `${m![1]}/${m![2]}`);
+      if (!run) return send(res, 404, { message: "Not Found" });
+      const problem = checkOutput(b.output);
+      if (problem) return send(res, 422, validation(problem));
+      if (typeof b.conclusion === "string") {
+        run.conclusion = b.conclusion;
+        run.status = "completed";
+        run.history.push("completed");
+      } else if (typeof b.status === "string" && b.status !== run.status) {
+        run.status = b.status;
+        run.history.push(b.status);
+      }
+      applyOutput(run, b.output);
+      return send(res, 200, { id: run.id, status: run.status, conclusion: run.conclusion ?? null });
+    }
+    const call = state.calls[state.calls.length - 1]!;
+    state.unexpected.push(call);
+    return send(res, 404, { message: `fake GitHub: unexpected ${method} ${path}` });
+  }
+
+  function checkOutput(output: unknown): string | undefined {
+    if (output === undefined) return undefined;
+    const o = output as Record<string, unknown>;
+    if (typeof o.title !== "string" || typeof o.summary !== "string") return "output.title and output.summary are required";
+    if (o.summary.length > TEXT_LIMIT) return "output.summary is too long";
+    if (typeof o.text === "string" && o.text.length > TEXT_LIMIT) return "output.text is too long";
+    if (Array.isArray(o.annotations) && o.annotations.length > 50) return "only 50 annotations per request";
+    for (const a of (o.annotations ?? []) as Array<Record<string, unknown>>) {
+      if (typeof a.path !== "string" || typeof a.start_line !== "number" || typeof a.end_line !== "number" || typeof a.message !== "string") return "annotation path, start_line, end_line and message are required";
+      if (!["notice", "warning", "failure"].includes(String(a.annotation_level))) return "annotation_level must be notice, warning or failure";
+    }
+    return undefined;
+  }
+
+  function applyOutput(run: FakeCheckRun, output: unknown) {
+    if (!output) return;
+    const o = output as Record<string, unknown> & { annotations?: FakeCheckRun["annotations"] };
+    run.output = { title: o.title as string, summary: o.summary as string, ...(typeof o.text === "string" ? { text: o.text } : run.output.text ? { text: run.output.text } : {}) };
+    run.annotations.push(...(o.annotations ?? []));
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get calls() {
+      return state.calls;
+    },
+    get unexpected() {
+      return state.unexpected;
+    },
+    get comments() {
+      return state.comments;
+    },
+    get checkRuns() {
+      return state.checkRuns;
+    },
+    get pullRequests() {
+      return state.pullRequests;
+    },
+    addPullRequest(pr) {
+      const full: FakePullRequest = { state: "open", merged: false, ...pr };
+      state.pullRequests.push(full);
+      return full;
+    },
+    failNext(method, path, ...responses) {
+      state.faults.push({ method, path, responses });
+    },
+    writes() {
+      return state.calls.filter((c) => c.method !== "GET" && !/\/access_tokens$/.test(c.path) && c.status < 400);
+    },
+    reset() {
+      state.calls.length = 0;
+      state.unexpected.length = 0;
+      state.comments.length = 0;
+      state.checkRuns.length = 0;
+      state.pullRequests.length = 0;
+      state.faults.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
