@@ -60,6 +60,9 @@ export const KubernetesSpec = z.strictObject({
   allowReconfigure: z.boolean().default(false),
 });
 
+export const DriftPolicy = z.enum(["report", "remediate"]).meta({ default: "report" });
+export type DriftPolicy = z.infer<typeof DriftPolicy>;
+
 export const EdgeDevice = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal(KIND),
@@ -76,6 +79,12 @@ export const EdgeDevice = z.strictObject({
     arm: ArmSpec.optional(),
     kubernetes: KubernetesSpec.default({ enabled: false, allowReconfigure: false }),
     virtualMachines: z.array(VirtualMachineSpec).default([]),
+    /**
+     * What a drift check does when the device differs from this manifest: `report` (the
+     * default) opens a drift issue; `remediate` also applies the fix when it is safe.
+     * Optional rather than defaulted so code that builds manifests need not name it.
+     */
+    driftPolicy: DriftPolicy.optional(),
   }),
 });
 export type EdgeDevice = z.infer<typeof EdgeDevice>;

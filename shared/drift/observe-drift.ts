@@ -1,0 +1,47 @@
+/**
+ * The drift check's observe: the same ObservedDevice as device/observe.ts, with only the
+ * reads the comparison needs. Always the VM list (with instance views) and the Kubernetes
+ * role; deviceCapacityInfo only when Kubernetes is configured and could hold a GPU (GPU
+ * VMs do not already hold every GPU); the update summary only when the manifest names a
+ * release. A fleet check therefore costs 2-3 ARM reads per device, not 4.
+ */
+import { gpusOfSize } from "../claims/sizes.js";
+import { observedPower } from "../device/observe.js";
+import type { DevicePort } from "../device/port.js";
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from "../device/retry.js";
+import type { EdgeDevice } from "../manifest/schema.js";
+import { ObservedDevice, type ObservedVm } from "../plan/observed.js";
+
+export interface DriftObservation {
+  observed: ObservedDevice;
+  /** ARM reads made (retries not counted), for the benchmark and the logs. */
+  reads: number;
+}
+
+export async function observeForDrift(port: DevicePort, manifest: EdgeDevice, retry: RetryOptions = DEFAULT_RETRY): Promise<DriftObservation> {
+  const wantsRelease = manifest.spec.softwareVersion !== undefined;
+  let reads = wantsRelease ? 3 : 2;
+  const [vms, role, softwareVersion] = await Promise.all([
+    withRetry("list VMs", () => port.listVms(), retry),
+    withRetry("list roles", () => port.kubernetesRole(), retry),
+    wantsRelease ? withRetry("read update summary", () => port.softwareVersion(), retry) : Promise.resolve(undefined),
+  ]);
+  const virtualMachines: ObservedVm[] = vms
+    .map((vm) => ({ name: vm.name, size: vm.size, powerState: observedPower(vm.power), gpuExtension: vm.gpuExtension, managed: vm.managed }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const vmGpus = virtualMachines.filter((vm) => vm.powerState !== "deallocated").reduce((sum, vm) => sum + gpusOfSize(vm.size), 0);
+  let kubernetesGpus = 0;
+  // Kubernetes holds what the device uses beyond its allocated GPU VMs (as observe() says);
+  // when those VMs hold every GPU there is nothing left for it, and nothing to read.
+  if (role.configured && vmGpus < manifest.spec.gpu.count) {
+    const capacity = await withRetry("read GPU capacity", () => port.gpuCapacity(), retry);
+    reads++;
+    kubernetesGpus = Math.max(0, capacity.used - vmGpus);
+  }
+  const observed = ObservedDevice.parse({
+    ...(softwareVersion ? { softwareVersion } : {}),
+    kubernetes: { configured: role.configured, gpus: kubernetesGpus },
+    virtualMachines,
+  });
+  return { observed, reads };
+}
