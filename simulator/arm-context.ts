@@ -41,13 +41,15 @@ export function startLro(
   onEnd?: (op: Operation) => void,
 ): { op: Operation; headers: Record<string, string> } {
   const op = ctx.operations.start(ctx.device.name, ctx.latencyMs, work, ctx.faults.asyncFail(), onEnd);
+  return { op, headers: lroHeaders(ctx, apiVersion, op.id, namespace) };
+}
+
+/** Azure-AsyncOperation + Location for an operation (also to re-attach a retried request). */
+export function lroHeaders(ctx: ArmContext, apiVersion: string, id: string, namespace = "Microsoft.DataBoxEdge"): Record<string, string> {
   const root = `${ctx.base}/subscriptions/${ctx.device.subscriptionId}/providers/${namespace}/locations/${ctx.device.location}`;
   return {
-    op,
-    headers: {
-      "Azure-AsyncOperation": `${root}/operations/${op.id}?api-version=${apiVersion}`,
-      Location: `${root}/operationResults/${op.id}?api-version=${apiVersion}`,
-      "Retry-After": String(ctx.lroRetryAfterSec),
-    },
+    "Azure-AsyncOperation": `${root}/operations/${id}?api-version=${apiVersion}`,
+    Location: `${root}/operationResults/${id}?api-version=${apiVersion}`,
+    "Retry-After": String(ctx.lroRetryAfterSec),
   };
 }

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { deallocateVm, deleteVm, findVm, powerOffVm, resizeVm, startVm } from "../shared/claims/model.js";
 import { ArmHttpError, armError, notFound, resourceGroupNotFound } from "./arm-errors.js";
-import { type ArmContext, type ArmRequest, type ArmResponse, startLro } from "./arm-context.js";
+import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, startLro } from "./arm-context.js";
 import { ASE_VNET, ASE_VNET_RG, type SimDeployment, key } from "./device-state.js";
 import { planDeployment, runDeployment } from "./deployments.js";
 import { asHttpError, claim } from "./resources.js";
@@ -121,7 +121,7 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
     // A PUT while the same deployment still runs re-attaches to it (the simulator's choice;
     // ARM may answer 409 DeploymentActive): retries after a lost reply stay idempotent.
     if (existing?.operationId && ctx.operations.get(existing.operationId)?.status === "InProgress") {
-      return { status: 201, body: deploymentView(d, existing), headers: lroHeadersFor(ctx, "Microsoft.Resources", req.apiVersion, existing.operationId) };
+      return { status: 201, body: deploymentView(d, existing), headers: lroHeaders(ctx, req.apiVersion, existing.operationId, "Microsoft.Resources") };
     }
     const dep: SimDeployment = {
       name,
@@ -164,14 +164,6 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
   throw methodNotAllowed(req);
 }
 
-function lroHeadersFor(ctx: ArmContext, namespace: string, apiVersion: string, id: string): Record<string, string> {
-  const root = `${ctx.base}/subscriptions/${ctx.device.subscriptionId}/providers/${namespace}/locations/${ctx.device.location}`;
-  return {
-    "Azure-AsyncOperation": `${root}/operations/${id}?api-version=${apiVersion}`,
-    Location: `${root}/operationResults/${id}?api-version=${apiVersion}`,
-    "Retry-After": String(ctx.lroRetryAfterSec),
-  };
-}
 
 function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: string[], lowerNames: string[]): ArmResponse {
   const d = ctx.device;

@@ -5,7 +5,7 @@
  */
 import { compareReleases, configureKubernetes, removeKubernetes, updateSoftware } from "../shared/claims/model.js";
 import { armError, notFound } from "./arm-errors.js";
-import { type ArmContext, type ArmRequest, type ArmResponse, startLro } from "./arm-context.js";
+import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, startLro } from "./arm-context.js";
 import { type SimDevice, gpuCounts } from "./device-state.js";
 import { claim } from "./resources.js";
 
@@ -142,25 +142,29 @@ function roles(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): A
   if (req.method === "PUT") {
     if (req.body?.kind !== "Kubernetes") throw armError(400, "InvalidRoleKind", "The simulator serves only roles of kind Kubernetes.");
     if (d.role && !same) throw armError(409, "RoleAlreadyConfigured", `A compute role (${d.role.name}) is already configured on the device.`);
+    // Always answer with an operation to poll: the role's own provisioningState (Created,
+    // Creating, ...) is not an ARM terminal state, so a client polling the body would spin.
     if (d.role && d.role.provisioningState === "Created") {
-      return { status: 200, body: roleView(ctx, rg) };
+      const { headers } = startLro(ctx, NS, req.apiVersion, () => undefined);
+      return { status: 201, body: roleView(ctx, rg), headers };
     }
-    if (d.role?.provisioningState === "Creating") {
-      return { status: 200, body: roleView(ctx, rg) };
+    if (d.role?.provisioningState === "Creating" && d.role.operationId) {
+      return { status: 201, body: roleView(ctx, rg), headers: lroHeaders(ctx, req.apiVersion, d.role.operationId) };
     }
     d.role = { name, provisioningState: "Creating", hostPlatform: String(req.body?.properties?.hostPlatform ?? "Linux") };
     const role = d.role;
-    const { headers } = startLro(
+    const { op, headers } = startLro(
       ctx, NS, req.apiVersion,
       () => {
         // Configuring Kubernetes claims every GPU free at this moment (domain.md §2).
         claim(d, () => configureKubernetes(d.claims));
         return undefined;
       },
-      (op) => {
-        role.provisioningState = op.status === "Succeeded" ? "Created" : "Failed";
+      (done) => {
+        role.provisioningState = done.status === "Succeeded" ? "Created" : "Failed";
       },
     );
+    role.operationId = op.id;
     return { status: 201, body: roleView(ctx, rg), headers };
   }
   if (req.method === "DELETE") {

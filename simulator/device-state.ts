@@ -63,6 +63,8 @@ export interface SimRole {
   name: string;
   provisioningState: "Creating" | "Created" | "Deleting" | "Failed";
   hostPlatform: string;
+  /** Operation of the create in progress, to re-attach a retried PUT. */
+  operationId?: string;
 }
 
 export interface SimDevice {

@@ -85,6 +85,9 @@ function providerCode(err: ErrorLike): string | undefined {
   if (typeof err.code === "string" && !TRANSIENT_SOCKET.test(err.code) && err.code !== "REQUEST_SEND_ERROR") return err.code;
   const details = err.details as { error?: { code?: string } } | undefined;
   if (details?.error?.code) return details.error.code;
+  // core-lro reports a Failed operation only in its message: "...has failed. <code>. <text>".
+  const lro = /long-running operation has failed\. ([A-Za-z][\w.]*)\. /.exec(err.message ?? "");
+  if (lro) return lro[1];
   const text = err.response?.bodyAsText;
   if (text) {
     try {
