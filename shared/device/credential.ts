@@ -3,8 +3,9 @@
  * EdgeArmUser, the PowerShell public client id). MSAL caches the token and refreshes it
  * before expiry. The authority host must pass the allow-list like the ARM endpoint.
  */
-import type { Agent } from "node:https";
-import type { TokenCredential } from "@azure/core-auth";
+import { type Agent, get } from "node:https";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { DeviceError } from "./errors.js";
 import { UsernamePasswordCredential } from "@azure/identity";
 import { agentPolicy } from "./http.js";
 
@@ -29,10 +30,38 @@ export function scopeFor(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, "")}/.default`;
 }
 
+/** Why the token service cannot be reached, when it is the socket (MSAL hides the cause). */
+function probe(url: string, agent: Agent): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent, timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(undefined);
+    });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+    req.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "ECONNRESET"));
+  });
+}
+
 export function createDeviceCredential(endpoint: string, password: string, agent: Agent): TokenCredential {
-  return new UsernamePasswordCredential(ADFS_TENANT, ARM_CLIENT_ID, ARM_USER, password, {
-    authorityHost: authorityFor(endpoint),
+  const authority = authorityFor(endpoint);
+  const inner = new UsernamePasswordCredential(ADFS_TENANT, ARM_CLIENT_ID, ARM_USER, password, {
+    authorityHost: authority,
     disableInstanceDiscovery: true,
     additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }],
   });
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      try {
+        return await inner.getToken(scopes, options);
+      } catch (err) {
+        if ((err as Error).name !== "CredentialUnavailableError") throw err;
+        const code = await probe(`${authority}/.well-known/openid-configuration`, agent);
+        if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(code)) {
+          throw new DeviceError("TLS_FAILED", `token service ${new URL(authority).host}: TLS verification failed (${code}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`, false);
+        }
+        if (code) throw new DeviceError("NETWORK_ERROR", `token service ${new URL(authority).host} unreachable (${code})`, true);
+        throw err;
+      }
+    },
+  };
 }

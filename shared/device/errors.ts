@@ -116,7 +116,7 @@ export function translateError(err: unknown, context = ""): DeviceError {
   if (socket && TLS_CODES.test(socket)) {
     return new DeviceError("TLS_FAILED", `${prefix}TLS verification failed (${socket}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`, false);
   }
-  if (e.name === "AuthenticationError" || e.name === "CredentialUnavailableError" || e.errorResponse) {
+  if (e.name === "AuthenticationError" || e.name === "AuthenticationRequiredError" || e.name === "CredentialUnavailableError" || e.errorResponse) {
     const inner = socketCode(e.cause);
     if (inner && TLS_CODES.test(inner)) return new DeviceError("TLS_FAILED", `${prefix}TLS verification failed for the token service (${inner})`, false);
     const transient = /ECONN|ETIMEDOUT|socket|network/i.test(message);
