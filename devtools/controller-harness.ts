@@ -32,6 +32,8 @@ export interface HarnessOptions {
   simulator?: Omit<SimulatorOptions, "fleet" | "observed">;
   /** Seconds a queue message stays invisible while processed (a killed worker's comes back after it). */
   leaseSeconds?: number;
+  /** Seconds before a failed queue message is tried again (host.json says 30). */
+  retryDelaySeconds?: number;
   /** Lines the runtime writes (its log). */
   onRuntimeLog?: (line: string) => void;
   settings?: Record<string, string>;
@@ -107,6 +109,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     let url = "";
     const startRuntime = async () => {
       const args = [RUNTIME_CLI, "--port", "0", "--lease-seconds", String(options.leaseSeconds ?? 5)];
+      if (options.retryDelaySeconds !== undefined) args.push("--retry-delay-seconds", String(options.retryDelaySeconds));
       const proc = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...settings }, stdio: ["ignore", "pipe", "pipe"] });
       child = proc;
       let err = "";

@@ -12,6 +12,7 @@ const { values } = parseArgs({
     port: { type: "string" },
     root: { type: "string" },
     "lease-seconds": { type: "string" },
+    "retry-delay-seconds": { type: "string" },
   },
 });
 
@@ -21,6 +22,7 @@ try {
     root,
     ...(values.port !== undefined ? { port: Number(values.port) } : {}),
     ...(values["lease-seconds"] !== undefined ? { leaseSeconds: Number(values["lease-seconds"]) } : {}),
+    ...(values["retry-delay-seconds"] !== undefined ? { retryDelaySeconds: Number(values["retry-delay-seconds"]) } : {}),
     log: { info: (m) => console.error(m), error: (m) => console.error(m) },
   });
   console.log(JSON.stringify({ url: runtime.url, storage: runtime.storageConnection, functions: runtime.registry.functions.map((f) => f.metadata.name), queues: runtime.queues }));

@@ -28,6 +28,8 @@ export interface LocalRuntimeOptions {
   log?: RuntimeLog;
   /** Seconds a message stays invisible while processed (renewed while the handler runs). */
   leaseSeconds?: number;
+  /** Seconds a failed message waits before its next try (default: host.json visibilityTimeout). */
+  retryDelaySeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -93,7 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           fn,
           queueName: resolveSetting(String(fn.trigger.queueName), settings),
           service: QueueServiceClient.fromConnectionString(connection),
-          config: host.queues,
+          config: options.retryDelaySeconds === undefined ? host.queues : { ...host.queues, retryDelayMs: options.retryDelaySeconds * 1000 },
           log,
           leaseSeconds: options.leaseSeconds,
         }),

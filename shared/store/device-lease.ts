@@ -1,13 +1,14 @@
 /**
  * One lock per device: an Azure Blob lease on `device-locks/<repo>/<device>`. Held for
- * 60 s at a time and renewed while the apply runs, released on every exit; if a worker
- * dies, the lease lapses within a minute and the next job takes it.
+ * 15 s at a time (the shortest lease Blob storage grants) and renewed every 5 s while the
+ * apply runs, released on every exit; if a worker dies, the lease lapses within 15 s and
+ * the next job takes it.
  */
 import type { ContainerClient } from "@azure/storage-blob";
 import { once, statusOf } from "./storage-clients.js";
 
 export const DEVICE_LOCKS_CONTAINER = "device-locks";
-const LEASE_SECONDS = 60;
+const LEASE_SECONDS = 15;
 
 export interface DeviceLease {
   /** Stops renewing and releases the lease (safe to call twice). */
@@ -21,7 +22,7 @@ export interface DeviceLocks {
   tryAcquire(repository: string, device: string): Promise<DeviceLease | undefined>;
 }
 
-export function createDeviceLocks(container: ContainerClient, renewEveryMs = 20_000): DeviceLocks {
+export function createDeviceLocks(container: ContainerClient, renewEveryMs = 5_000): DeviceLocks {
   const ensure = once(() => container.createIfNotExists());
   return {
     async tryAcquire(repository, device) {
