@@ -3,7 +3,7 @@ import { request } from "node:https";
 import type { EdgeDevice } from "../../shared/manifest/schema.js";
 import type { Simulator } from "../../simulator/index.js";
 
-export const SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
+export const SUBSCRIPTION = "11111111-2222-4333-8444-555555555555";
 export const RG = "gpu-vms";
 export const GPU_SIZE = "Standard_NC4as_T4_v3";
 
