@@ -75,7 +75,7 @@ function extensionState(vm: z.infer<typeof VmResponse>): ExtensionState {
 
 export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   const { name, endpoint, subscriptionId, resourceGroup: rg, settings } = config;
-  const agent = createDeviceAgent(settings.caPem);
+  const agent = createDeviceAgent(settings.trust ?? settings.caPem);
   const credential = createDeviceCredential(endpoint, config.password, agent);
   const scope = scopeFor(endpoint);
   const base = endpoint.replace(/\/+$/, "");

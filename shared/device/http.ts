@@ -4,6 +4,7 @@
  * SDKs speak the device's ARM profile (domain.md §5).
  */
 import { Agent } from "node:https";
+import { type SecureContext, createSecureContext } from "node:tls";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 
 /** Api-versions the device serves, per provider namespace (lower case). */
@@ -14,9 +15,16 @@ export const DEVICE_API_VERSIONS: Readonly<Record<string, string>> = {
   "microsoft.resources": "2019-10-01",
 };
 
-export function createDeviceAgent(caPem: string | undefined): Agent {
-  // A keep-alive agent per device: one TLS handshake, then reused sockets.
-  return new Agent({ keepAlive: true, maxSockets: 8, ...(caPem ? { ca: caPem } : {}) });
+/** Built once per process and shared by every device's agent: parsing the CA per connection is costly. */
+export function createTrust(caPem: string | undefined): SecureContext | undefined {
+  return caPem ? createSecureContext({ ca: caPem }) : undefined;
+}
+
+export function createDeviceAgent(trust: SecureContext | string | undefined): Agent {
+  const secureContext = typeof trust === "string" ? createTrust(trust) : trust;
+  // A keep-alive agent per device: one TLS handshake, then reused sockets. Verification
+  // stays on: the secure context only adds the device CA to what is trusted.
+  return new Agent({ keepAlive: true, maxSockets: 8, ...(secureContext ? { secureContext } : {}) });
 }
 
 export function agentPolicy(agent: Agent): PipelinePolicy {

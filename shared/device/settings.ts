@@ -4,9 +4,11 @@
  * each manifest's `spec.arm.credential`; they are never logged.
  */
 import { existsSync, readFileSync } from "node:fs";
+import type { SecureContext } from "node:tls";
 import { z } from "zod";
 import { type AllowList, parseAllowList } from "./allow-list.js";
 import { DeviceError } from "./errors.js";
+import { createTrust } from "./http.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -33,6 +35,8 @@ export interface DeviceSettings {
   allowList: AllowList;
   /** PEM text of the CA(s) devices' certificates chain to; undefined = system CAs only. */
   caPem?: string;
+  /** TLS trust built from caPem once, shared by every device connection. */
+  trust?: SecureContext;
   pollIntervalMs: number;
   retry: RetryOptions;
   vmAdminUser: string;
@@ -59,6 +63,7 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
   return {
     allowList: parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS),
     caPem,
+    trust: createTrust(caPem),
     pollIntervalMs: raw.ASE_GITOPS_POLL_INTERVAL_MS,
     retry: { ...DEFAULT_RETRY, baseDelayMs: raw.ASE_GITOPS_RETRY_BASE_MS, attempts: Math.max(1, raw.ASE_GITOPS_RETRY_ATTEMPTS) },
     vmAdminUser: raw.ASE_GITOPS_VM_ADMIN_USER,
