@@ -49,6 +49,27 @@ export interface FakePullRequest {
   merged: boolean;
 }
 
+export interface FakeIssue {
+  repo: string;
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  state_reason?: string | null;
+  labels: string[];
+  /** Who opened it; default the App's bot. */
+  user?: { login: string; type: "Bot" | "User" };
+  /** Title/body/state history, newest last (tests check "updated in place"). */
+  edits: number;
+}
+
+export interface FakeRepository {
+  fullName: string;
+  cloneUrl: string;
+  defaultBranch: string;
+  installationId?: number;
+}
+
 export interface CannedResponse {
   status: number;
   headers?: Record<string, string>;
@@ -68,6 +89,9 @@ export interface FakeGitHub {
   comments: FakeComment[];
   checkRuns: FakeCheckRun[];
   pullRequests: FakePullRequest[];
+  issues: FakeIssue[];
+  /** Registers a repository (for GET /repos/{owner}/{repo} and its installation). */
+  addRepository(repository: FakeRepository): void;
   /** Registers a pull request (for commits/{sha}/pulls). */
   addPullRequest(pr: Omit<FakePullRequest, "state" | "merged"> & Partial<Pick<FakePullRequest, "state" | "merged">>): FakePullRequest;
   /** The next requests matching method+path get these responses, in order. */
@@ -89,8 +113,19 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
     comments: [] as FakeComment[],
     checkRuns: [] as FakeCheckRun[],
     pullRequests: [] as FakePullRequest[],
+    issues: [] as FakeIssue[],
+    repositories: [] as FakeRepository[],
     faults: [] as Fault[],
   };
+  const issueJson = (issue: FakeIssue) => ({
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    state: issue.state,
+    state_reason: issue.state_reason ?? null,
+    labels: issue.labels.map((name) => ({ name })),
+    user: issue.user ?? { login: "ase-gitops[bot]", type: "Bot" },
+  });
   const origin = () => `http://127.0.0.1:${(server.address() as AddressInfo | null)?.port ?? 0}`;
   const checkRunUrl = (run: FakeCheckRun) => `${origin()}/${run.repo}/runs/${run.id}`;
 
@@ -221,6 +256,53 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       applyOutput(run, b.output);
       return send(res, 200, { id: run.id, status: run.status, conclusion: run.conclusion ?? null });
     }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)$/))) {
+      const repo = state.repositories.find((r) => r.fullName === `${m![1]}/${m![2]}`);
+      if (!repo) return send(res, 404, { message: "Not Found" });
+      return send(res, 200, { full_name: repo.fullName, clone_url: repo.cloneUrl, default_branch: repo.defaultBranch, private: true });
+    }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/))) {
+      const repo = state.repositories.find((r) => r.fullName === `${m![1]}/${m![2]}`);
+      if (!repo?.installationId) return send(res, 404, { message: "Not Found" });
+      return send(res, 200, { id: repo.installationId, app_id: 1 });
+    }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues$/))) {
+      const repo = `${m[1]}/${m[2]}`;
+      const labels = (url.searchParams.get("labels") ?? "").split(",").filter(Boolean);
+      const wanted = url.searchParams.get("state") ?? "open";
+      const perPage = Math.min(Number(url.searchParams.get("per_page") ?? 30), options.perPage ?? 100);
+      const page = Number(url.searchParams.get("page") ?? 1);
+      const all = state.issues.filter((i) => i.repo === repo && (wanted === "all" || i.state === wanted) && labels.every((l) => i.labels.includes(l)));
+      const slice = all.slice((page - 1) * perPage, page * perPage);
+      const headers: Record<string, string> = {};
+      if (page * perPage < all.length) headers.link = `<${origin()}${path}?labels=${labels.join(",")}&state=${wanted}&per_page=${perPage}&page=${page + 1}>; rel="next"`;
+      return send(res, 200, slice.map(issueJson), headers);
+    }
+    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues$/))) {
+      const repo = `${m[1]}/${m[2]}`;
+      if (typeof b.title !== "string" || !b.title) return send(res, 422, validation("title is required"));
+      const text = String(b.body ?? "");
+      if (text.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
+      const number = state.issues.filter((i) => i.repo === repo).length + 1;
+      const issue: FakeIssue = { repo, number, title: b.title, body: text, state: "open", labels: Array.isArray(b.labels) ? b.labels.map(String) : [], edits: 0 };
+      state.issues.push(issue);
+      return send(res, 201, issueJson(issue));
+    }
+    if ((method === "GET" || method === "PATCH") && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/))) {
+      const issue = state.issues.find((i) => i.repo === `${m![1]}/${m![2]}` && i.number === Number(m![3]));
+      if (!issue) return send(res, 404, { message: "Not Found" });
+      if (method === "PATCH") {
+        if (typeof b.body === "string" && b.body.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
+        if (typeof b.title === "string") issue.title = b.title;
+        if (typeof b.body === "string") issue.body = b.body;
+        if (b.state === "open" || b.state === "closed") {
+          issue.state = b.state;
+          issue.state_reason = b.state === "closed" ? String(b.state_reason ?? "completed") : "reopened";
+        }
+        issue.edits++;
+      }
+      return send(res, 200, issueJson(issue));
+    }
     const call = state.calls[state.calls.length - 1]!;
     state.unexpected.push(call);
     return send(res, 404, { message: `fake GitHub: unexpected ${method} ${path}` });
@@ -267,6 +349,12 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
     get pullRequests() {
       return state.pullRequests;
     },
+    get issues() {
+      return state.issues;
+    },
+    addRepository(repository) {
+      state.repositories = [...state.repositories.filter((r) => r.fullName !== repository.fullName), repository];
+    },
     addPullRequest(pr) {
       const full: FakePullRequest = { state: "open", merged: false, ...pr };
       state.pullRequests.push(full);
@@ -284,6 +372,7 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       state.comments.length = 0;
       state.checkRuns.length = 0;
       state.pullRequests.length = 0;
+      state.issues.length = 0;
       state.faults.length = 0;
     },
     close: () =>

@@ -56,6 +56,18 @@ export const RawSettings = z
       .default("")
       .transform((value) => value.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""))
       .refine((value) => !value.split("/").includes(".."), "must stay inside the repository"),
+    /** NCRONTAB schedule of the drift timer (six fields, seconds first); empty = off. */
+    ASE_GITOPS_DRIFT_SCHEDULE: z
+      .string()
+      .default("")
+      .transform((value) => value.trim())
+      .refine((value) => value === "" || value.split(/\s+/).length === 6, "must be an NCRONTAB schedule with six fields (seconds first), e.g. 0 0 * * * *"),
+    /** How long POST /api/drift waits for the device checks before answering 202 with what is done. */
+    ASE_GITOPS_DRIFT_WAIT_SECONDS: z
+      .string()
+      .default("60")
+      .transform(Number)
+      .pipe(z.number({ error: "must be a number of seconds" }).int().min(0).max(220, "must be at most 220 (the Functions HTTP timeout is 230 s)")),
   });
 
 /** Token or App: checked apart from the schema so it is reported even when other settings fail. */
@@ -81,6 +93,9 @@ export interface Settings {
   deviceCa?: string;
   gitCache: string;
   fleetPath: string;
+  /** Drift timer schedule; "" = off. */
+  driftSchedule: string;
+  driftWaitSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -120,5 +135,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     ...(raw.ASE_GITOPS_DEVICE_CA ? { deviceCa: raw.ASE_GITOPS_DEVICE_CA } : {}),
     gitCache: raw.ASE_GITOPS_GIT_CACHE,
     fleetPath: raw.ASE_GITOPS_FLEET_PATH,
+    driftSchedule: raw.ASE_GITOPS_DRIFT_SCHEDULE,
+    driftWaitSeconds: raw.ASE_GITOPS_DRIFT_WAIT_SECONDS,
   };
 }

@@ -18,6 +18,7 @@ import { createRunReporter } from "../../shared/reconcile/apply-report.js";
 import { type DeviceSettings } from "../../shared/device/settings.js";
 import { APPLY_JOURNAL_TABLE, type ApplyJournal, createApplyJournal } from "../../shared/store/apply-journal.js";
 import { DEVICE_LOCKS_CONTAINER, type DeviceLocks, createDeviceLocks } from "../../shared/store/device-lease.js";
+import { DRIFT_RUNS_TABLE, type DriftRuns, createDriftRuns } from "../../shared/drift/run-store.js";
 import { DEVICE_STATE_TABLE, RECONCILE_RUNS_TABLE, type ReconcileRuns, createReconcileRuns } from "../../shared/store/reconcile-runs.js";
 
 export interface Runtime {
@@ -32,6 +33,8 @@ export interface Runtime {
   journal: ApplyJournal;
   runs: ReconcileRuns;
   locks: DeviceLocks;
+  /** Drift runs and their per-device results. */
+  driftRuns: DriftRuns;
   /** Reports merges of one installation (one reporter each, so progress updates are paced). */
   reporterFor(installationId?: number): (repository: string, commit: string) => Promise<void>;
 }
@@ -69,6 +72,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     journal: createApplyJournal(storage.table(APPLY_JOURNAL_TABLE)),
     runs,
     locks: createDeviceLocks(blobs.getContainerClient(DEVICE_LOCKS_CONTAINER)),
+    driftRuns: createDriftRuns(storage.table(DRIFT_RUNS_TABLE)),
     reporterFor(installationId) {
       const key = String(installationId ?? "token");
       let reporter = reporters.get(key);

@@ -10,7 +10,7 @@ import { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import type { GitHubAuthSettings } from "../settings.js";
 import { GitHubError, translated } from "./errors.js";
-import type { GitHubPort, GitHubSession, IssueComment } from "./port.js";
+import type { GitHubPort, GitHubSession, IssueComment, IssueInfo } from "./port.js";
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 type Client = InstanceType<typeof ThrottledOctokit>;
@@ -36,6 +36,8 @@ export interface GitHubClientOptions {
 export interface GitHubClients {
   /** A session for one App installation (ignored with token auth). */
   forInstallation(installationId?: number): GitHubSession;
+  /** The App installation serving a repository (undefined with token auth). */
+  installationFor?(fullName: string): Promise<number | undefined>;
 }
 
 /** Stands in for a Bottleneck group when write spacing is off. */
@@ -47,12 +49,25 @@ const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish(
 const Created = z.object({ id: z.number() });
 const CreatedCheckRun = z.object({ id: z.number(), html_url: z.string().nullish() });
 const CommitPulls = z.array(z.object({ number: z.number(), merged_at: z.string().nullish() }));
+const RepositoryResponse = z.object({ clone_url: z.string().min(1), default_branch: z.string().min(1) });
+const IssueResponse = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  body: z.string().nullish(),
+  state: z.enum(["open", "closed"]),
+  pull_request: z.unknown().optional(),
+  user: z.object({ type: z.string().optional() }).nullish(),
+});
+const IssuePage = z.array(IssueResponse);
+const Installation = z.object({ id: z.number().int() });
+const issueInfo = (issue: z.infer<typeof IssueResponse>): IssueInfo => ({ number: issue.number, title: issue.title, body: issue.body ?? "", state: issue.state });
 const CheckRunList = z.object({
   check_runs: z.array(z.object({ id: z.number(), status: z.string(), external_id: z.string().nullish() })),
 });
 
 export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
   const sessions = new Map<string, GitHubSession>();
+  let appOctokit: Client | undefined;
   return {
     forInstallation(installationId) {
       if (options.auth.kind === "app" && installationId === undefined) {
@@ -65,6 +80,17 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
         sessions.set(key, session);
       }
       return session;
+    },
+    async installationFor(fullName) {
+      if (options.auth.kind !== "app") return undefined;
+      const [owner, repo] = fullName.split("/");
+      // App (JWT) auth: the one call that needs no installation.
+      appOctokit ??= createOctokit(options, undefined);
+      const app = appOctokit;
+      return translated(`find the App installation of ${fullName}`, async () => {
+        const response = await app.rest.apps.getRepoInstallation({ owner: owner!, repo: repo! });
+        return Installation.parse(response.data).id;
+      });
     },
   };
 }
@@ -143,6 +169,54 @@ function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession
         const response = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
         return CommitPulls.parse(response.data).filter((pr) => pr.merged_at).map((pr) => pr.number);
       });
+    },
+    async getRepository(repo) {
+      return translated(`read repository ${repo.owner}/${repo.repo}`, async () => {
+        const data = RepositoryResponse.parse((await octokit.rest.repos.get({ ...repo })).data);
+        return { cloneUrl: data.clone_url, defaultBranch: data.default_branch };
+      });
+    },
+    async listIssuesByLabel(repo, label) {
+      return translated(`list ${label} issues of ${repo.owner}/${repo.repo}`, async () => {
+        const out: IssueInfo[] = [];
+        const iterator = octokit.paginate.iterator(octokit.rest.issues.listForRepo, { ...repo, labels: label, state: "all", per_page: 100 });
+        for await (const page of iterator) {
+          for (const issue of IssuePage.parse(page.data)) {
+            // Pull requests are issues to this API; with App auth only the App's own issues count.
+            if (issue.pull_request !== undefined || (auth.kind === "app" && issue.user?.type !== "Bot")) continue;
+            out.push(issueInfo(issue));
+          }
+        }
+        return out;
+      });
+    },
+    async findIssueByMarker(repo, label, marker) {
+      const issues = await github.listIssuesByLabel!(repo, label);
+      return issues.find((issue) => issue.body.includes(marker));
+    },
+    async createIssue(repo, issue) {
+      return translated(`create an issue in ${repo.owner}/${repo.repo}`, async () => {
+        const response = await octokit.rest.issues.create({ ...repo, title: issue.title, body: issue.body, labels: issue.labels });
+        return issueInfo(IssueResponse.parse(response.data));
+      });
+    },
+    async updateIssue(repo, issueNumber, update) {
+      await translated(`update issue ${repo.owner}/${repo.repo}#${issueNumber}`, () =>
+        octokit.rest.issues.update({
+          ...repo,
+          issue_number: issueNumber,
+          ...(update.title !== undefined ? { title: update.title } : {}),
+          ...(update.body !== undefined ? { body: update.body } : {}),
+          ...(update.state ? { state: update.state, ...(update.state === "closed" ? { state_reason: "completed" as const } : {}) } : {}),
+        }),
+      );
+    },
+    async closeIssue(repo, issueNumber, comment) {
+      await github.createIssueComment(repo, issueNumber, comment);
+      await github.updateIssue!(repo, issueNumber, { state: "closed" });
+    },
+    async reopenIssue(repo, issueNumber) {
+      await github.updateIssue!(repo, issueNumber, { state: "open" });
     },
     async listCheckRuns(repo, headSha, name) {
       return translated(`list check runs on ${headSha.slice(0, 7)}`, async () => {

@@ -58,6 +58,42 @@ export interface GitHubPort {
   updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
   /** Merged pull requests whose merge produced (or whose head is) the commit. */
   pullRequestsForCommit(repo: RepoRef, sha: string): Promise<number[]>;
+  /** Clone URL and default branch (drift checks not started by a webhook need them). */
+  getRepository?(repo: RepoRef): Promise<RepositoryDetails>;
+  /** Every issue (open and closed, pull requests excluded) carrying `label`. */
+  listIssuesByLabel?(repo: RepoRef, label: string): Promise<IssueInfo[]>;
+  /** The first issue with `label` whose body contains the hidden `marker`. */
+  findIssueByMarker?(repo: RepoRef, label: string, marker: string): Promise<IssueInfo | undefined>;
+  createIssue?(repo: RepoRef, issue: NewIssue): Promise<IssueInfo>;
+  /** Edits title/body, and reopens when `state: "open"` is given. */
+  updateIssue?(repo: RepoRef, issueNumber: number, update: IssueUpdate): Promise<void>;
+  /** Comments, then closes the issue as completed. */
+  closeIssue?(repo: RepoRef, issueNumber: number, comment: string): Promise<void>;
+  reopenIssue?(repo: RepoRef, issueNumber: number): Promise<void>;
+}
+
+export interface RepositoryDetails {
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+export interface IssueInfo {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+}
+
+export interface NewIssue {
+  title: string;
+  body: string;
+  labels: string[];
+}
+
+export interface IssueUpdate {
+  title?: string;
+  body?: string;
+  state?: "open" | "closed";
 }
 
 /** What a job gets for one installation: the port, and a token for git over https. */

@@ -1,0 +1,34 @@
+/**
+ * Timer: a drift check of every device of every configured repository, on the schedule in
+ * ASE_GITOPS_DRIFT_SCHEDULE (NCRONTAB, six fields). Off by default: an empty setting turns
+ * the timer off in the local runtime; in Azure set AzureWebJobs.driftTimer.Disabled=true
+ * (or leave the documented schedule empty). The run's summary is one log line, written by
+ * the device job that finishes the run.
+ */
+import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { startDriftRun } from "../shared/drift/fan-out.js";
+import { fanOutDeps } from "../shared/drift/runtime-deps.js";
+import { resolveTargets } from "../shared/drift/targets.js";
+import { processRuntime, type Runtime } from "./runtime/compose.js";
+
+export const DRIFT_SCHEDULE_SETTING = "ASE_GITOPS_DRIFT_SCHEDULE";
+
+export function createDriftTimerHandler(runtime: () => Runtime, now: () => Date = () => new Date()) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const rt = runtime();
+    if (!rt.settings.driftSchedule) {
+      context.log(`driftTimer: ${DRIFT_SCHEDULE_SETTING} is empty: drift timer off`);
+      return;
+    }
+    const log = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
+    const runId = `timer-${now().toISOString().replace(/[:.]/g, "-")}`;
+    const targets = await resolveTargets(rt.github, rt.settings.repositories);
+    const result = await startDriftRun(fanOutDeps(rt, log), { runId, trigger: "timer", targets });
+    context.log(`driftTimer: run ${runId}: ${result.queued} device check(s) queued${result.invalid.length ? `, ${result.invalid.length} invalid manifest(s)` : ""}`);
+  };
+}
+
+app.timer("driftTimer", {
+  schedule: `%${DRIFT_SCHEDULE_SETTING}%`,
+  handler: createDriftTimerHandler(processRuntime),
+});

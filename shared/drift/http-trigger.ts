@@ -1,0 +1,104 @@
+/**
+ * POST /api/drift: the signed drift trigger. The HMAC (X-Hub-Signature-256, the webhook's
+ * secrets, rotation included) is checked over the raw body before anything parses it. The
+ * body names devices or labels, or is `{}` for the whole fleet. The run is fanned out to
+ * the device queue, then the handler waits (bounded) for the results and answers with the
+ * run summary: 200 when every device reported, 202 with what is known so far otherwise.
+ * Bad input is 4xx; only our own dependencies failing is 5xx (503).
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { isAllowed } from "../github/webhook-router.js";
+import { verifySignature } from "../github/webhook-signature.js";
+import { DriftError } from "./errors.js";
+import { type FanOutDeps, type FanOutResult, type RepositoryTarget, startDriftRun } from "./fan-out.js";
+import type { DriftRunResultRow, DriftRunView } from "./run-view.js";
+import { viewRun } from "./run-view.js";
+import { DriftSelector } from "./select.js";
+
+export const MAX_DRIFT_BODY_BYTES = 1024 * 1024;
+
+export const DriftRequest = DriftSelector.extend({
+  /** Only this configured repository (default: every configured one). */
+  repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/).optional(),
+});
+export type DriftRequest = z.infer<typeof DriftRequest>;
+
+export interface DriftHttpDeps {
+  secrets: readonly string[];
+  repositories: readonly string[];
+  resolveTargets: (repositories: readonly string[]) => Promise<RepositoryTarget[]>;
+  fanOut: FanOutDeps;
+  waitSeconds: number;
+  pollMs?: number;
+  newRunId?: () => string;
+}
+
+export interface DriftHttpInput {
+  rawBody: string;
+  header(name: string): string | null | undefined;
+  /** `?wait=SECONDS` overrides the configured wait (0 = answer right after queueing). */
+  query(name: string): string | null | undefined;
+}
+
+export interface DriftHttpResult {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const error = (status: number, outcome: string, message: string): DriftHttpResult => ({ status, body: { outcome, message } });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpInput): Promise<DriftHttpResult> {
+  if (Buffer.byteLength(input.rawBody, "utf8") > MAX_DRIFT_BODY_BYTES) return error(413, "too-large", "body larger than 1 MiB");
+  if (!(await verifySignature(deps.secrets, input.rawBody, input.header("x-hub-signature-256")))) {
+    return error(401, "unauthorized", "missing or invalid X-Hub-Signature-256 (HMAC-SHA256 of the body with the webhook secret; send {} to check every device)");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(input.rawBody);
+  } catch {
+    return error(400, "bad-request", "body is not valid JSON");
+  }
+  const parsed = DriftRequest.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return error(400, "bad-request", `invalid drift request${issue.path.length ? ` (${issue.path.join(".")})` : ""}: ${issue.message}`);
+  }
+  const request = parsed.data;
+  const waitText = input.query("wait");
+  const wait = waitText === null || waitText === undefined || waitText === "" ? deps.waitSeconds : Number(waitText);
+  if (!Number.isFinite(wait) || wait < 0 || wait > 220) return error(400, "bad-request", "wait must be a number of seconds from 0 to 220");
+  if (request.repository && !isAllowed(deps.repositories, request.repository)) {
+    return error(403, "repository-not-allowed", `repository ${request.repository} is not configured for ase-gitops`);
+  }
+  const repositories = request.repository ? deps.repositories.filter((r) => r.toLowerCase() === request.repository!.toLowerCase()) : deps.repositories;
+
+  const runId = deps.newRunId?.() ?? `http-${randomUUID()}`;
+  let started: FanOutResult;
+  try {
+    const targets = await deps.resolveTargets(repositories);
+    const { repository: _repository, ...selector } = request;
+    started = await startDriftRun(deps.fanOut, { runId, trigger: "http", targets, selector });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    deps.fanOut.log?.warn(`drift run ${runId}: cannot start: ${e.code ?? "ERROR"}: ${e.message ?? String(err)}`);
+    const status = err instanceof DriftError && !err.transient ? 500 : 503;
+    return error(status, "unavailable", `cannot start the drift run (${e.code ?? "ERROR"}); see the controller's logs`);
+  }
+  if (started.unknown.length > 0 && started.queued === 0) {
+    return { status: 404, body: { outcome: "unknown-devices", message: `no manifest on the default branch defines ${started.unknown.join(", ")}`, runId, unknown: started.unknown } };
+  }
+
+  const deadline = Date.now() + wait * 1000;
+  let view: DriftRunView = await viewRun(deps.fanOut.runs, runId);
+  while (!view.complete && Date.now() < deadline) {
+    await sleep(Math.min(deps.pollMs ?? 500, Math.max(0, deadline - Date.now())));
+    view = await viewRun(deps.fanOut.runs, runId);
+  }
+  view = await viewRun(deps.fanOut.runs, runId, true);
+  return {
+    status: view.complete ? 200 : 202,
+    body: { runId, trigger: "http", complete: view.complete, summary: view.summary, devices: view.devices satisfies DriftRunResultRow[], unknown: started.unknown, invalid: started.invalid },
+  };
+}
