@@ -102,7 +102,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       );
     }
     for (const fn of registry.functions.filter((f) => f.trigger.type === "timerTrigger")) {
-      const schedule = resolveSetting(String(fn.trigger.schedule ?? ""), settings).trim();
+      let schedule = "";
+      try {
+        schedule = resolveSetting(String(fn.trigger.schedule ?? ""), settings).trim();
+      } catch (error) {
+        // An unset schedule setting keeps the timer off here; the Functions host would refuse it.
+        log.info(`  ${fn.metadata.name}: ${(error as Error).message}`);
+      }
       if (!schedule) {
         log.info(`  ${fn.metadata.name}: timer off (empty schedule)`);
         continue;

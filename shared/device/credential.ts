@@ -47,6 +47,8 @@ export function createDeviceCredential(endpoint: string, password: string, agent
   const inner = new UsernamePasswordCredential(ADFS_TENANT, ARM_CLIENT_ID, ARM_USER, password, {
     authorityHost: authority,
     disableInstanceDiscovery: true,
+    // One quick retry here: the callers' own retries (withRetry, the queue) back off longer.
+    retryOptions: { maxRetries: 1, retryDelayInMs: 200 },
     additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }],
   });
   return {
