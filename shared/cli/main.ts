@@ -5,8 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { type CliContext, CliError, type CliIo, EXIT } from "./cli-context.js";
-import { registerPlanCommand } from "./plan-command.js";
-import { createLiveObserver } from "./device-commands.js";
+import { type LiveObserver, registerPlanCommand } from "./plan-command.js";
 import { registerExtraCommands } from "./extra-commands.js";
 
 const defaultIo = (): CliIo => ({
@@ -25,10 +24,13 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // One line per usage error, the suggestion included.
+      outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, " ")}\n`),
     });
   program.enablePositionalOptions(false);
-  registerPlanCommand(program, ctx, createLiveObserver());
-  await registerExtraCommands(program, ctx);
+  registerPlanCommand(program, ctx, liveObserver);
+  // `plan` needs none of the device, GitHub or storage code: skip loading it.
+  if (argv.find((arg) => !arg.startsWith("-")) !== "plan") await registerExtraCommands(program, ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
@@ -47,3 +49,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     return EXIT.failure;
   }
 }
+
+/** `plan --live` reads the devices; the device code is loaded only then. */
+const liveObserver: LiveObserver = async (fleetPath, ctx) => {
+  const { createLiveObserver } = await import("./device-commands.js");
+  return createLiveObserver()(fleetPath, ctx);
+};
