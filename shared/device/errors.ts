@@ -122,6 +122,12 @@ export function translateError(err: unknown, context = ""): DeviceError {
     const transient = /ECONN|ETIMEDOUT|socket|network/i.test(message);
     return new DeviceError(transient ? "NETWORK_ERROR" : "AUTHENTICATION_FAILED", message, transient);
   }
+  // MSAL failures can also arrive wrapped by the SDK pipelines, known only by their text:
+  // the token service did not answer, or it refused the password.
+  if (/\bendpoints_resolution_error\b/.test(message)) return new DeviceError("NETWORK_ERROR", message, true);
+  if (/\binvalid_grant\b|\bMSIS\d{4}\b|\bAADSTS\d+\b|\binvalid_client\b/.test(message)) {
+    return new DeviceError("AUTHENTICATION_FAILED", message, false);
+  }
   const status = e.statusCode ?? e.response?.status ?? e.status;
   const provider = providerCode(e);
   const known = provider ? PROVIDER_CODES[provider] : undefined;

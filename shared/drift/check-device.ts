@@ -22,19 +22,7 @@ export async function checkDevice(input: AssessInput, settings: DeviceSettings, 
     return { ...assessObserved(input, observed), reads };
   } catch (err) {
     const error = translateError(err, name);
-    const failure = { code: failureCode(error.code, error.message), message: error.message, transient: error.transient };
+    const failure = { code: error.code, message: error.message, transient: error.transient };
     return error.code === "NO_ARM_SPEC" ? assessSkipped(input, failure) : assessUnreachable(input, failure);
   }
-}
-
-/**
- * MSAL failures reach us through the SDK pipelines in shapes translateError does not sort
- * out: a refused password as a plain error carrying `invalid_grant` (or an ADFS MSIS code),
- * a token service that does not answer as `endpoints_resolution_error`. The report names
- * them for what they are: the credential was refused, or the device did not answer.
- */
-function failureCode(code: string, message: string): string {
-  if (/\bendpoints_resolution_error\b/.test(message)) return "NETWORK_ERROR";
-  if (code === "INTERNAL" && /\binvalid_grant\b|\bMSIS\d{4}\b|\bAADSTS\d+\b|\binvalid_client\b/.test(message)) return "AUTHENTICATION_FAILED";
-  return code;
 }
