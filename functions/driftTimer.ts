@@ -28,7 +28,11 @@ export function createDriftTimerHandler(runtime: () => Runtime, now: () => Date 
   };
 }
 
-app.timer("driftTimer", {
-  schedule: `%${DRIFT_SCHEDULE_SETTING}%`,
-  handler: createDriftTimerHandler(processRuntime),
-});
+// Off by default: the timer is registered only when a schedule is set, because the
+// Functions host refuses a timer whose schedule setting is empty.
+if (process.env[DRIFT_SCHEDULE_SETTING]?.trim()) {
+  app.timer("driftTimer", {
+    schedule: `%${DRIFT_SCHEDULE_SETTING}%`,
+    handler: createDriftTimerHandler(processRuntime),
+  });
+}

@@ -30,6 +30,8 @@ export interface RegisteredFunction {
 export interface FunctionsRegistry {
   functions: RegisteredFunction[];
   hooks: Map<string, Array<(context: unknown) => unknown>>;
+  /** What @azure/functions announced itself as (`{ name, version }`). */
+  programmingModel?: { name?: string; version?: string };
 }
 
 const CORE_MODULE = "@azure/functions-core";
@@ -42,8 +44,10 @@ export function installFunctionsCore(): FunctionsRegistry {
   const core = {
     version: "ase-gitops-local-runtime",
     hostVersion: "4.x (ase-gitops local runtime)",
-    setProgrammingModel: () => undefined,
-    getProgrammingModel: () => undefined,
+    setProgrammingModel: (model: { name?: string; version?: string }) => {
+      registry.programmingModel = model;
+    },
+    getProgrammingModel: () => registry.programmingModel,
     registerFunction(metadata: FunctionMetadata, handler: RegisteredHandler) {
       const trigger = Object.values(metadata.bindings).find((b) => b.type.toLowerCase().endsWith("trigger"));
       if (!trigger) throw new Error(`function ${metadata.name} has no trigger binding`);

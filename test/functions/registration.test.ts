@@ -4,69 +4,50 @@
  * loads our function files, and records every function and hook they register, with the
  * binding metadata exactly as @azure/functions converts it for the host.
  */
-import Module from "node:module";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FunctionsRegistry, installFunctionsCore } from "../../runtime/functions-core-shim.js";
 
-interface Registered {
-  metadata: { name: string; bindings: Record<string, Record<string, unknown>>; retryOptions?: unknown };
-  callback: (...args: unknown[]) => unknown;
-}
-
-const registered: Registered[] = [];
-const hooks: string[] = [];
-let programmingModel: { name?: string; version?: string } | undefined;
-
-const fakeCore = {
-  version: "3.10.1",
-  setProgrammingModel(model: { name: string; version: string }) {
-    programmingModel = model;
-  },
-  getProgrammingModel: () => programmingModel,
-  registerFunction(metadata: Registered["metadata"], callback: Registered["callback"]) {
-    registered.push({ metadata, callback });
-    return { dispose() {} };
-  },
-  registerHook(name: string) {
-    hooks.push(name);
-    return { dispose() {} };
-  },
-  log() {},
-  Disposable: class {
-    dispose() {}
-  },
-};
-
-type Loader = (request: string, parent: unknown, isMain: boolean) => unknown;
-const moduleWithLoad = Module as unknown as { _load: Loader };
-const originalLoad = moduleWithLoad._load;
+let registry: FunctionsRegistry;
+const SCHEDULE = "0 0 */6 * * *";
 
 beforeAll(async () => {
-  moduleWithLoad._load = function (this: unknown, request, parent, isMain) {
-    if (request === "@azure/functions-core") return fakeCore;
-    return originalLoad.call(this, request, parent, isMain);
-  };
-  await import("../../functions/githubWebhook.js");
-  await import("../../functions/planJob.js");
-  await import("../../functions/deliverySweep.js");
-  await import("../../functions/appStart.js");
+  // The same stand-in the local runtime uses; every function file, as package.json main loads them.
+  registry = installFunctionsCore();
+  process.env.ASE_GITOPS_DRIFT_SCHEDULE = SCHEDULE;
+  const folder = new URL("../../functions/", import.meta.url);
+  for (const file of (await readdir(folder)).filter((f) => f.endsWith(".ts")).sort()) {
+    await import(new URL(file, folder).href);
+  }
 });
 
 afterAll(() => {
-  moduleWithLoad._load = originalLoad;
+  delete process.env.ASE_GITOPS_DRIFT_SCHEDULE;
 });
 
 const byName = (name: string) => {
-  const found = registered.find((r) => r.metadata.name === name);
-  if (!found) throw new Error(`function ${name} was not registered (got ${registered.map((r) => r.metadata.name).join(", ")})`);
-  return found;
+  const found = registry.functions.find((r) => r.metadata.name === name);
+  if (!found) throw new Error(`function ${name} was not registered (got ${registry.functions.map((r) => r.metadata.name).join(", ")})`);
+  return { metadata: found.metadata as { name: string; bindings: Record<string, Record<string, unknown>> }, callback: found.handler };
 };
+const hooks = () => [...registry.hooks.keys()];
 
 describe("function registration", () => {
   it("registers through the v4 programming model", () => {
-    expect(programmingModel?.name).toBe("@azure/functions");
-    expect(registered.map((r) => r.metadata.name).sort()).toEqual(["deliverySweep", "githubWebhook", "planJob"]);
-    for (const r of registered) expect(typeof r.callback).toBe("function");
+    expect(registry.programmingModel?.name).toBe("@azure/functions");
+    expect(registry.functions.map((r) => r.metadata.name).sort()).toEqual([
+      "applyJob",
+      "applyPoison",
+      "deliverySweep",
+      "driftDeviceJob",
+      "driftHttp",
+      "driftJob",
+      "driftTimer",
+      "githubWebhook",
+      "planJob",
+      "reconcileJob",
+    ]);
+    for (const r of registry.functions) expect(typeof r.handler).toBe("function");
   });
 
   it("githubWebhook: anonymous POST on github/webhook with an HTTP response", () => {
@@ -89,8 +70,22 @@ describe("function registration", () => {
     expect(trigger).toMatchObject({ direction: "in", schedule: "0 17 3 * * *" });
   });
 
+  it.each([
+    ["reconcileJob", "reconcile-jobs"],
+    ["applyJob", "apply-jobs"],
+    ["applyPoison", "apply-jobs-poison"],
+  ])("%s: queue trigger on %s over AzureWebJobsStorage", (name, queueName) => {
+    const { bindings } = byName(name).metadata;
+    expect(Object.values(bindings)).toEqual([expect.objectContaining({ direction: "in", type: "queueTrigger", queueName, connection: "AzureWebJobsStorage" })]);
+  });
+
+  it("driftTimer: on the schedule setting, registered only when one is set", () => {
+    const trigger = Object.values(byName("driftTimer").metadata.bindings).find((b) => b.type === "timerTrigger")!;
+    expect(trigger).toMatchObject({ direction: "in", schedule: "%ASE_GITOPS_DRIFT_SCHEDULE%" });
+  });
+
   it("checks the settings when the app starts", () => {
-    expect(hooks).toContain("appStart");
+    expect(hooks()).toContain("appStart");
   });
 
   it("host.json and the sample settings match what the functions need", async () => {
