@@ -6,7 +6,7 @@
  * run's summary line.
  */
 import type { TableClient } from "@azure/data-tables";
-import { once, statusOf, tableKey } from "../store/storage-clients.js";
+import { findEntity, once, statusOf, tableKey } from "../store/storage-clients.js";
 import type { DriftStatus } from "./assess.js";
 import type { DriftSummary } from "./summary.js";
 import type { DriftTrigger } from "./messages.js";
@@ -81,12 +81,7 @@ export function createDriftRuns(table: TableClient, now: () => Date = () => new 
   const pk = (runId: string) => tableKey(runId);
   const getRun = async (runId: string) => {
     await ensure();
-    try {
-      return await table.getEntity<RunEntity>(pk(runId), RUN_ROW);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    return findEntity<RunEntity>(table, pk(runId), RUN_ROW);
   };
   return {
     async createRun(run) {

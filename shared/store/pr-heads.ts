@@ -7,7 +7,7 @@
  * cannot either.
  */
 import type { TableClient } from "@azure/data-tables";
-import { once, statusOf, tableKey } from "./storage-clients.js";
+import { findEntity, once, statusOf, tableKey } from "./storage-clients.js";
 
 export const PR_HEADS_TABLE = "pullrequestheads";
 
@@ -36,14 +36,9 @@ export function createPrHeadStore(table: TableClient): PrHeadStore {
     await table.createTable();
   });
   const keys = (repository: string, pr: number) => ({ partitionKey: tableKey(repository.toLowerCase()), rowKey: String(pr) });
-  const read = async (repository: string, pr: number): Promise<Row | undefined> => {
+  const read = (repository: string, pr: number): Promise<Row | undefined> => {
     const { partitionKey, rowKey } = keys(repository, pr);
-    try {
-      return await table.getEntity<Row>(partitionKey, rowKey);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    return findEntity<Row>(table, partitionKey, rowKey);
   };
   return {
     async get(repository, pr) {

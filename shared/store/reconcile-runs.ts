@@ -4,7 +4,7 @@
  * last attempted, kept apart so a stale commit is never applied after a newer one.
  */
 import type { TableClient } from "@azure/data-tables";
-import { once, statusOf, tableKey } from "./storage-clients.js";
+import { findEntity, once, statusOf, tableKey } from "./storage-clients.js";
 
 export const RECONCILE_RUNS_TABLE = "reconcileruns";
 export const DEVICE_STATE_TABLE = "devicestate";
@@ -100,14 +100,7 @@ export function createReconcileRuns(runs: TableClient, states: TableClient): Rec
   const ensure = once(async () => {
     await Promise.all([runs.createTable(), states.createTable()]);
   });
-  const readRun = async (repository: string, commit: string): Promise<RunRow | undefined> => {
-    try {
-      return await runs.getEntity<RunRow>(runKey(repository, commit), "run");
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-  };
+  const readRun = (repository: string, commit: string): Promise<RunRow | undefined> => findEntity<RunRow>(runs, runKey(repository, commit), "run");
   return {
     async createRun(run) {
       await ensure();
@@ -174,13 +167,8 @@ export function createReconcileRuns(runs: TableClient, states: TableClient): Rec
     },
     async deviceState(repository, device) {
       await ensure();
-      try {
-        const row = await states.getEntity<DeviceState>(tableKey(repository.toLowerCase()), tableKey(device));
-        return defined({ appliedCommit: row.appliedCommit, attemptedCommit: row.attemptedCommit, outcome: row.outcome, updatedAt: row.updatedAt }) as DeviceState;
-      } catch (error) {
-        if (statusOf(error) === 404) return {};
-        throw error;
-      }
+      const row = await findEntity<DeviceState>(states, tableKey(repository.toLowerCase()), tableKey(device));
+      return row ? (defined({ appliedCommit: row.appliedCommit, attemptedCommit: row.attemptedCommit, outcome: row.outcome, updatedAt: row.updatedAt }) as DeviceState) : {};
     },
     async putDeviceState(repository, device, state) {
       await ensure();

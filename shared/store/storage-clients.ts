@@ -2,7 +2,7 @@
  * Azure Storage clients from one connection string (AzureWebJobsStorage). Azurite speaks
  * plain http, which the Tables SDK refuses unless told; real accounts use https.
  */
-import { TableClient } from "@azure/data-tables";
+import { TableClient, type TableEntityResult } from "@azure/data-tables";
 import { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 
 export interface StorageClients {
@@ -42,4 +42,14 @@ export function tableKey(value: string): string {
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof status === "number" ? status : undefined;
+}
+
+/** One table row, or undefined when there is none (every other failure is thrown). */
+export async function findEntity<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
 }
