@@ -7,24 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../devtools/controller-harness.js";
+import { waitFor } from "../helpers/wait.js";
+import { GATEWAY, deviceManifest, runningGateway, vmEntry } from "./fleet-fixtures.js";
 
-const device = (name: string, gpus: 1 | 2, vms: string, endpoint = `https://management.${name}.contoso.com`) => `apiVersion: ase-gitops/v1
-kind: EdgeDevice
-metadata:
-  name: ${name}
-spec:
-  gpu:
-    count: ${gpus}
-  arm:
-    endpoint: ${endpoint}
-    subscriptionId: 3f1c0e7a-5b2d-4c8e-9a61-0d2b7e4f9c11
-    resourceGroup: gpu-vms
-    credential: DEVICE_ARM
-  virtualMachines:
-${vms}`;
-
-const vm = (name: string, size = "Standard_NC4as_T4_v3") => `    - name: ${name}\n      size: ${size}\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: "18.04" }\n`;
-const GATEWAY = vm("gateway", "Standard_D2_v2");
+const device = (name: string, gpus: 1 | 2, vms: string, endpoint?: string) => deviceManifest(name, gpus, `  virtualMachines:\n${vms}`, endpoint);
+const vm = vmEntry;
 
 let fleet: string;
 let h: Harness;
@@ -33,7 +20,7 @@ const logs: string[] = [];
 beforeAll(async () => {
   fleet = await mkdtemp(join(tmpdir(), "ase-gitops-e2e-stress-"));
   for (const name of ["race", "crash", "steady"]) await writeFile(join(fleet, `${name}.yaml`), device(name, 2, GATEWAY));
-  const running = { virtualMachines: [{ name: "gateway", size: "Standard_D2_v2", powerState: "running", gpuExtension: "none" }] };
+  const running = runningGateway;
   h = await startHarness({
     fleet,
     observed: { devices: { race: running, crash: running, steady: running } } as never,
@@ -51,16 +38,6 @@ afterAll(async () => {
   await h?.stop();
   await rm(fleet, { recursive: true, force: true });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const vmNames = (name: string) => h.simulator.claims(name).vms.map((v) => `${v.name}:${v.size}`).sort();
 const counts = (name: string) => {

@@ -8,26 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../devtools/controller-harness.js";
+import { waitFor } from "../helpers/wait.js";
+import { GATEWAY, deviceManifest, runningGateway, vmEntry } from "./fleet-fixtures.js";
 
-const device = (name: string, gpus: 1 | 2, extra: string) => `apiVersion: ase-gitops/v1
-kind: EdgeDevice
-metadata:
-  name: ${name}
-spec:
-  gpu:
-    count: ${gpus}
-  softwareVersion: "2106"
-  arm:
-    endpoint: https://management.${name}.contoso.com
-    subscriptionId: 3f1c0e7a-5b2d-4c8e-9a61-0d2b7e4f9c11
-    resourceGroup: gpu-vms
-    credential: ${name.toUpperCase().replace(/-/g, "_")}_ARM
-${extra}`;
-
-const vm = (name: string, size = "Standard_NC4as_T4_v3", power = "running") =>
-  `    - name: ${name}\n      size: ${size}\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: "18.04" }\n      powerState: ${power}\n`;
-
-const GATEWAY = vm("gateway", "Standard_D2_v2");
+const vm = vmEntry;
 
 let fleet: string;
 let h: Harness;
@@ -37,9 +21,9 @@ beforeAll(async () => {
   fleet = await mkdtemp(join(tmpdir(), "ase-gitops-e2e-fleet-"));
   // Three devices run one CPU VM each (its image is on the device), Kubernetes off.
   for (const [name, gpus] of [["alpha", 2], ["beta", 1], ["gamma", 1]] as const) {
-    await writeFile(join(fleet, `${name}.yaml`), device(name, gpus, `  virtualMachines:\n${GATEWAY}`));
+    await writeFile(join(fleet, `${name}.yaml`), deviceManifest(name, gpus, `  virtualMachines:\n${GATEWAY}`));
   }
-  const running = { virtualMachines: [{ name: "gateway", size: "Standard_D2_v2", powerState: "running", gpuExtension: "none" }] };
+  const running = runningGateway;
   h = await startHarness({
     fleet,
     observed: { devices: { alpha: running, beta: running, gamma: running } } as never,
@@ -97,14 +81,3 @@ describe("reconcile on merge", () => {
     expect(armWrites()).toBe(writesBefore);
   }, 120_000);
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-

@@ -8,6 +8,7 @@ import type { RegisteredFunction } from "../../runtime/functions-core-shim.js";
 import type { HostConfig } from "../../runtime/host-config.js";
 import { startQueuePump } from "../../runtime/queue-pump.js";
 import { silentLog } from "../../runtime/runtime-log.js";
+import { waitFor } from "../helpers/wait.js";
 
 let azurite: Azurite;
 let service: QueueServiceClient;
@@ -38,16 +39,6 @@ function fn(handler: (payload: unknown, context: { triggerMetadata?: Record<stri
 
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64");
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("queue pump", () => {
   it("hands a base64 JSON message over parsed, then deletes it", async () => {
     const queue = service.getQueueClient("pump-ok");
@@ -55,7 +46,7 @@ describe("queue pump", () => {
     const seen: unknown[] = [];
     const pump = await startQueuePump({ fn: fn((p) => void seen.push(p)), queueName: "pump-ok", service, config, log: silentLog, minPollMs: 20 });
     await queue.sendMessage(base64({ hello: "world" }));
-    await until(async () => (seen.length === 1 ? true : undefined));
+    await waitFor(async () => (seen.length === 1 ? true : undefined));
     await pump.stop();
     expect(seen).toEqual([{ hello: "world" }]);
     const left = await queue.peekMessages({ numberOfMessages: 32 });
@@ -79,7 +70,7 @@ describe("queue pump", () => {
     });
     await queue.sendMessage(base64({ job: 1 }));
     const poison = service.getQueueClient("pump-fail-poison");
-    const poisoned = await until(async () => {
+    const poisoned = await waitFor(async () => {
       const peek = await poison.peekMessages();
       return peek.peekedMessageItems[0];
     });
@@ -112,7 +103,7 @@ describe("queue pump", () => {
       log: silentLog,
       minPollMs: 20,
     });
-    await until(async () => (seen.length > 0 ? true : undefined));
+    await waitFor(async () => (seen.length > 0 ? true : undefined));
     await pump.stop();
     expect(seen).toEqual([2]);
   });
