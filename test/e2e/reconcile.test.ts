@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../devtools/controller-harness.js";
+import { runCli } from "../cli/run-cli.js";
 import { waitFor } from "../helpers/wait.js";
 import { GATEWAY, deviceManifest, runningGateway, vmEntry } from "./fleet-fixtures.js";
 
@@ -80,4 +81,14 @@ describe("reconcile on merge", () => {
     expect(managedVms("gamma")).toEqual(["gateway:running"]);
     expect(armWrites()).toBe(writesBefore);
   }, 120_000);
+
+  it("ase-gitops history DEVICE reads what was applied from the journal", () => {
+    const json = runCli(["history", "alpha", "--storage", h.azurite.connectionString, "--format", "json"]);
+    expect(json.status, json.stderr).toBe(0);
+    const entries = JSON.parse(json.stdout).entries as Array<{ action: string; status: string; deployment?: string }>;
+    expect(entries.filter((e) => e.action === "createVm").map((e) => e.status)).toEqual(["started", "succeeded"]);
+    const text = runCli(["history", "alpha", "--storage", h.azurite.connectionString]);
+    expect(text.stdout).toMatch(/step 1 createVm infer-01: succeeded {2}\(deployment ase-gitops-infer-01-vm\)/);
+    expect(runCli(["history", "nobody", "--storage", h.azurite.connectionString]).stdout).toBe("no history for device nobody\n");
+  });
 });
