@@ -1,9 +1,9 @@
 /**
  * The drift check's observe: the same ObservedDevice as device/observe.ts, with only the
  * reads the comparison needs. Always the VM list (with instance views) and the Kubernetes
- * role; deviceCapacityInfo only when Kubernetes is configured and could hold a GPU (GPU
- * VMs do not already hold every GPU); the update summary only when the manifest names a
- * release. A fleet check therefore costs 2-3 ARM reads per device, not 4.
+ * role; the update summary only when the manifest names a release; deviceCapacityInfo only
+ * when Kubernetes is configured, could hold a GPU, and a GPU VM that should run does not.
+ * A converged device therefore costs 2-3 ARM reads; only a drifted one may need a 4th.
  */
 import { gpusOfSize } from "../claims/sizes.js";
 import { observedPower } from "../device/observe.js";
@@ -31,9 +31,13 @@ export async function observeForDrift(port: DevicePort, manifest: EdgeDevice, re
     .sort((a, b) => a.name.localeCompare(b.name));
   const vmGpus = virtualMachines.filter((vm) => vm.powerState !== "deallocated").reduce((sum, vm) => sum + gpusOfSize(vm.size), 0);
   let kubernetesGpus = 0;
-  // Kubernetes holds what the device uses beyond its allocated GPU VMs (as observe() says);
-  // when those VMs hold every GPU there is nothing left for it, and nothing to read.
-  if (role.configured && vmGpus < manifest.spec.gpu.count) {
+  // Kubernetes holds what the device uses beyond its allocated GPU VMs (as observe() says).
+  // Its count matters only when a GPU VM the manifest wants running is missing or not
+  // running (is a GPU reclaimed? can the fix start it?), and only when the VMs leave a GPU
+  // for Kubernetes to hold: otherwise there is nothing to read.
+  const running = new Set(virtualMachines.filter((vm) => vm.powerState === "running").map((vm) => vm.name));
+  const gpuVmDown = manifest.spec.virtualMachines.some((vm) => vm.powerState === "running" && gpusOfSize(vm.size) > 0 && !running.has(vm.name));
+  if (role.configured && vmGpus < manifest.spec.gpu.count && gpuVmDown) {
     const capacity = await withRetry("read GPU capacity", () => port.gpuCapacity(), retry);
     reads++;
     kubernetesGpus = Math.max(0, capacity.used - vmGpus);

@@ -142,17 +142,25 @@ describe("drift check against the simulator", () => {
     expect(blocked.status).toBe("unreachable");
   });
 
-  it("reads only what the comparison needs: 2 ARM reads, plus capacity when Kubernetes could hold a GPU, plus the release when the manifest names one", async () => {
+  it("reads only what the comparison needs: VMs and role, the release when the manifest names one, capacity only when a GPU VM that should run does not", async () => {
     const plain = manifest("dev", { gpus: 1, vms: [{ name: "vm1" }] });
     const full = manifest("full", { gpus: 2, vms: [{ name: "vm1" }], kubernetes: true, softwareVersion: "2303" });
     sim = await startSimulator({ manifests: [plain, full], observed: convergedFleet([plain, full]) });
-    for (const [m, expected] of [[plain, 2], [full, 4]] as const) {
+    const armReads = async (m: typeof plain) => {
       const before = sim.requests.length;
       const report = await check(at(sim, m));
       const arm = sim.requests.slice(before).filter((r) => !r.path.startsWith("/adfs"));
       expect(arm.every((r) => r.method === "GET")).toBe(true);
       expect(report.reads).toBe(arm.length);
-      expect(arm.length).toBe(expected);
-    }
+      return { count: arm.length, report };
+    };
+    expect((await armReads(plain)).count).toBe(2);
+    expect((await armReads(full)).count).toBe(3);
+    // vm1 stopped behind the controller's back: is its GPU still there? Now capacity is read.
+    const device = sim.device("full");
+    device.claims = { ...device.claims, vms: device.claims.vms.map((v) => (v.name === "vm1" ? { ...v, powerState: "deallocated", heldGpus: 0 } : v)) };
+    const drifted = await armReads(full);
+    expect(drifted.count).toBe(4);
+    expect(drifted.report.drift.map((d) => d.code)).toContain("VM_POWER");
   });
 });
