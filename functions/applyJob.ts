@@ -8,19 +8,17 @@ import { connectDevice } from "../shared/device/connect.js";
 import { runApplyJob } from "../shared/reconcile/apply-job.js";
 import { ApplyJob } from "../shared/reconcile/messages.js";
 import { processRuntime, type Runtime } from "./runtime/compose.js";
-
-/** Must match extensions.queues.maxDequeueCount in host.json. */
-export const MAX_DEQUEUE_COUNT = 5;
+import { MAX_DEQUEUE_COUNT, attemptOf, describeIssues } from "./runtime/queue-job.js";
 
 export function createApplyJobHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const parsed = ApplyJob.safeParse(message);
     if (!parsed.success) {
-      context.error(`apply-jobs: dropping an invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      context.error(`apply-jobs: dropping an invalid message: ${describeIssues(parsed.error)}`);
       return;
     }
     const job = parsed.data;
-    const attempt = Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
+    const attempt = attemptOf(context);
     const rt = runtime();
     const session = rt.github.forInstallation(job.installationId);
     const outcome = await runApplyJob(

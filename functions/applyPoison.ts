@@ -7,6 +7,7 @@ import { app, type InvocationContext } from "@azure/functions";
 import { ApplyJob } from "../shared/reconcile/messages.js";
 import { FINAL_OUTCOMES } from "../shared/store/reconcile-runs.js";
 import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { MAX_DEQUEUE_COUNT } from "./runtime/queue-job.js";
 
 export function createApplyPoisonHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
@@ -20,7 +21,7 @@ export function createApplyPoisonHandler(runtime: () => Runtime) {
     const repository = job.repository.fullName;
     const current = (await rt.runs.results(repository, job.commit)).find((r) => r.device === job.device);
     if (!current || !FINAL_OUTCOMES.has(current.outcome)) {
-      const text = "gave up after 5 tries (the worker failed or stopped every time); see `ase-gitops history " + job.device + "`";
+      const text = `gave up after ${MAX_DEQUEUE_COUNT} tries (the worker failed or stopped every time); see \`ase-gitops history ${job.device}\``;
       await rt.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome: "failed", message: current?.message ? `${current.message}; ${text}` : text });
       await rt.journal.append({ repository, device: job.device, commit: job.commit, attempt: 0, step: 0, action: "outcome", status: "failed", message: text });
     }

@@ -15,26 +15,20 @@ import { DRIFT_DEVICE_QUEUE, DriftDeviceJob } from "../shared/drift/messages.js"
 import { deviceJobDeps, fanOutDeps } from "../shared/drift/runtime-deps.js";
 import { DispatchSelector } from "../shared/drift/select.js";
 import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
-const issuesOf = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) => error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-
-function rethrowTransient(error: unknown, what: string, context: InvocationContext): void {
-  const e = error as { code?: string; transient?: boolean; message?: string };
-  context.error(`${what}: ${e.code ?? "ERROR"}: ${e.message ?? String(error)}`);
-  if (e.transient !== false) throw error;
-}
 
 export function createDriftJobHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const parsed = DriftJob.safeParse(message);
     if (!parsed.success) {
-      context.error(`drift-jobs: dropping an invalid message: ${issuesOf(parsed.error)}`);
+      context.error(`drift-jobs: dropping an invalid message: ${describeIssues(parsed.error)}`);
       return;
     }
     const job = parsed.data;
     const selector = DispatchSelector.safeParse(job.clientPayload ?? {});
     if (!selector.success) {
-      context.error(`drift-jobs ${job.deliveryId}: client_payload devices/labels are invalid (${issuesOf(selector.error)}); nothing checked`);
+      context.error(`drift-jobs ${job.deliveryId}: client_payload devices/labels are invalid (${describeIssues(selector.error)}); nothing checked`);
       return;
     }
     try {
@@ -50,7 +44,7 @@ export function createDriftJobHandler(runtime: () => Runtime) {
       });
       context.log(`drift-jobs ${job.deliveryId}: ${JSON.stringify(result)}`);
     } catch (error) {
-      rethrowTransient(error, `drift-jobs ${job.deliveryId}`, context);
+      rethrowUnlessTerminal(error, `drift-jobs ${job.deliveryId}`, context);
     }
   };
 }
@@ -59,7 +53,7 @@ export function createDriftDeviceJobHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const parsed = DriftDeviceJob.safeParse(message);
     if (!parsed.success) {
-      context.error(`${DRIFT_DEVICE_QUEUE}: dropping an invalid message: ${issuesOf(parsed.error)}`);
+      context.error(`${DRIFT_DEVICE_QUEUE}: dropping an invalid message: ${describeIssues(parsed.error)}`);
       return;
     }
     const job = parsed.data;
@@ -67,7 +61,7 @@ export function createDriftDeviceJobHandler(runtime: () => Runtime) {
       const log = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
       await runDriftDeviceJob(deviceJobDeps(runtime(), job.installationId, log), job);
     } catch (error) {
-      rethrowTransient(error, `${DRIFT_DEVICE_QUEUE} ${job.runId}/${job.device}`, context);
+      rethrowUnlessTerminal(error, `${DRIFT_DEVICE_QUEUE} ${job.runId}/${job.device}`, context);
     }
   };
 }

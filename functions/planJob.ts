@@ -8,19 +8,17 @@ import { app, type InvocationContext } from "@azure/functions";
 import { PlanJob, QUEUES } from "../shared/github/job-messages.js";
 import { type PlanJobDeps, runPlanJob } from "../shared/github/plan-pull-request.js";
 import { processRuntime, type Runtime } from "./runtime/compose.js";
-
-/** Must match extensions.queues.maxDequeueCount in host.json. */
-export const MAX_DEQUEUE_COUNT = 5;
+import { MAX_DEQUEUE_COUNT, attemptOf, describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
 export function createPlanJobHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = PlanJob.safeParse(typeof message === "string" ? safeJson(message) : message);
+    const parsed = PlanJob.safeParse(message);
     if (!parsed.success) {
-      context.error(`plan-jobs: dropping an invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      context.error(`plan-jobs: dropping an invalid message: ${describeIssues(parsed.error)}`);
       return;
     }
     const job = parsed.data;
-    const attempt = Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
+    const attempt = attemptOf(context);
     try {
       const rt = runtime();
       const session = rt.github.forInstallation(job.installationId);
@@ -37,21 +35,11 @@ export function createPlanJobHandler(runtime: () => Runtime) {
       const result = await runPlanJob(deps, job, { attempt, maxAttempts: MAX_DEQUEUE_COUNT });
       context.log(`plan-jobs ${job.deliveryId}: ${JSON.stringify(result)}`);
     } catch (error) {
-      const e = error as { code?: string; transient?: boolean; message?: string };
-      context.error(`plan-jobs ${job.deliveryId} (attempt ${attempt}): ${e.code ?? "ERROR"}: ${e.message ?? String(error)}`);
-      // Transient failures and a broken configuration (fixable without a new push) are
-      // retried by the queue; terminal ones are recorded on the check run.
-      if (e.transient === true || e.code === "INVALID_SETTINGS") throw error;
+      // Terminal failures are recorded on the check run; everything else (transient, a
+      // storage hiccup, a broken configuration fixed without a new push) is tried again.
+      rethrowUnlessTerminal(error, `plan-jobs ${job.deliveryId} (attempt ${attempt})`, context);
     }
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 app.storageQueue("planJob", {

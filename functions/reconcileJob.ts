@@ -9,12 +9,13 @@ import { QUEUES, ReconcileJob } from "../shared/github/job-messages.js";
 import { APPLY_QUEUE } from "../shared/reconcile/messages.js";
 import { runReconcileJob } from "../shared/reconcile/reconcile-push.js";
 import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
 export function createReconcileJobHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const parsed = ReconcileJob.safeParse(message);
     if (!parsed.success) {
-      context.error(`reconcile-jobs: dropping an invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      context.error(`reconcile-jobs: dropping an invalid message: ${describeIssues(parsed.error)}`);
       return;
     }
     const job = parsed.data;
@@ -36,9 +37,7 @@ export function createReconcileJobHandler(runtime: () => Runtime) {
       );
       context.log(`reconcile-jobs ${job.deliveryId}: ${JSON.stringify(outcome)}`);
     } catch (error) {
-      const e = error as { code?: string; transient?: boolean; message?: string };
-      context.error(`reconcile-jobs ${job.deliveryId}: ${e.code ?? "ERROR"}: ${e.message ?? String(error)}`);
-      if (e.transient !== false) throw error;
+      rethrowUnlessTerminal(error, `reconcile-jobs ${job.deliveryId}`, context);
     }
   };
 }

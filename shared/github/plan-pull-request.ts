@@ -126,7 +126,9 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
     await updateCheck({ conclusion: conclusion as CheckConclusion, output: first });
     for (const output of more) await updateCheck({ output });
   } catch (error) {
-    const transient = (error as { transient?: unknown }).transient === true;
+    // Only a failure known to be terminal stops here; an unknown one (a storage hiccup)
+    // is tried again by the queue like a transient one.
+    const transient = (error as { transient?: unknown }).transient !== false;
     if (!transient || attempt.attempt >= attempt.maxAttempts) {
       // Terminal (or out of retries): say so on the check run, so the PR is not left waiting.
       const message = (error as Error).message ?? String(error);

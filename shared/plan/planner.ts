@@ -97,7 +97,9 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
     }
   }
 
-  warnings.push(...collectWarnings(desired, initial, replay.state, replay.reclaimRisks.map((r) => r.step.vm ?? ""), at));
+  // One warning per VM: a resize deallocates first, and both steps free the same GPU.
+  const reclaimVms = [...new Set(replay.reclaimRisks.map((r) => r.step.vm ?? ""))];
+  warnings.push(...collectWarnings(desired, initial, replay.state, reclaimVms, at));
 
   return {
     name: desired.name,

@@ -93,7 +93,7 @@ describe("function registration", () => {
     expect(host.version).toBe("2.0");
     expect(host.extensionBundle).toEqual({ id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" });
     expect(host.extensions.queues.maxDequeueCount).toBe(5);
-    const { MAX_DEQUEUE_COUNT } = await import("../../functions/planJob.js");
+    const { MAX_DEQUEUE_COUNT } = await import("../../functions/runtime/queue-job.js");
     expect(MAX_DEQUEUE_COUNT).toBe(host.extensions.queues.maxDequeueCount);
     expect(host.extensions.queues.messageEncoding).toBe("base64");
 

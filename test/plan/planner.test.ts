@@ -217,7 +217,17 @@ describe("warning codes", () => {
       seen([running("a"), running("b"), running("c")], { kubernetes: { configured: true, gpus: 0 } }),
     );
     expect(actions(p)).toEqual(["deleteVm c", "deallocateVm a", "deallocateVm b", "resizeVm b", "startVm b"]);
-    expect(warningCodes(p).filter((c) => c === "KUBERNETES_RECLAIM_RISK")).toHaveLength(4);
+    // One per VM (b's deallocation and resize free the same GPU).
+    expect(p.warnings.filter((w) => w.code === "KUBERNETES_RECLAIM_RISK").map((w) => w.message.split(" ")[0])).toEqual(["c", "a", "b"]);
+  });
+
+  it("KUBERNETES_RECLAIM_RISK also for a GPU VM resized while already deallocated, once", () => {
+    const p = plan(
+      { gpus: 1, kubernetes: true, vms: [vm("a", "Standard_NC8as_T4_v3", { powerState: "deallocated" })] },
+      seen([running("a", T4, { powerState: "deallocated" })], { kubernetes: { configured: true, gpus: 1 } }),
+    );
+    expect(actions(p)).toEqual(["resizeVm a"]);
+    expect(warningCodes(p)).toEqual(["KUBERNETES_RECLAIM_RISK"]);
   });
 
   it("MANUAL_STOP_BEFORE_UPDATE from a release before 2103 with GPU VMs allocated", () => {
