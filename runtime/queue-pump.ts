@@ -65,13 +65,18 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
       // Not JSON: the function gets the text, as the host does.
     }
     let popReceipt = message.popReceipt;
+    // Each renewal changes the pop receipt: the last one must land before the message is
+    // deleted or released with it.
+    let renewing: Promise<void> = Promise.resolve();
     const renewal = setInterval(() => {
-      queue
-        .updateMessage(message.messageId, popReceipt, undefined, leaseSeconds)
-        .then((r) => {
-          popReceipt = r.popReceipt ?? popReceipt;
-        })
-        .catch(() => undefined);
+      renewing = renewing.then(() =>
+        queue.updateMessage(message.messageId, popReceipt, undefined, leaseSeconds).then(
+          (r) => {
+            popReceipt = r.popReceipt ?? popReceipt;
+          },
+          (error: unknown) => log.error(`[${fn.metadata.name}] could not extend the lease of message ${message.messageId}: ${(error as Error).message}`),
+        ),
+      );
     }, (leaseSeconds * 1000) / 3);
     const context = new InvocationContext({
       invocationId: randomUUID(),
@@ -94,10 +99,14 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
       failure = error;
     } finally {
       clearInterval(renewal);
+      await renewing;
     }
     handled++;
     if (failure === undefined) {
-      await queue.deleteMessage(message.messageId, popReceipt).catch(() => undefined);
+      await queue.deleteMessage(message.messageId, popReceipt).catch((error: unknown) => {
+        // It will be delivered again: handlers are idempotent, but say so.
+        log.error(`[${fn.metadata.name}] could not delete message ${message.messageId} after success: ${(error as Error).message}`);
+      });
       return;
     }
     log.error(`[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} failed: ${(failure as Error).message ?? String(failure)}`);

@@ -126,6 +126,7 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
 
   return {
     name,
+    dispose: () => agent.destroy(),
     listVms: () =>
       call("list VMs", async () => {
         const out: VmRecord[] = [];

@@ -30,3 +30,18 @@ export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, ma
   const port = makePort({ name, endpoint: arm.endpoint, subscriptionId: arm.subscriptionId, resourceGroup: arm.resourceGroup, password, settings });
   return { port, password };
 }
+
+/** Connects, runs `work` with the port, and closes the port's connections however it ends. */
+export async function withDevice<T>(
+  manifest: EdgeDevice,
+  settings: DeviceSettings,
+  work: (connected: Connected) => Promise<T>,
+  makePort: PortFactory = createArmDevicePort,
+): Promise<T> {
+  const connected = connectDevice(manifest, settings, makePort);
+  try {
+    return await work(connected);
+  } finally {
+    connected.port.dispose?.();
+  }
+}

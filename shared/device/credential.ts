@@ -5,7 +5,7 @@
  */
 import { type Agent, get } from "node:https";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { DeviceError } from "./errors.js";
+import { DeviceError, TLS_CODES } from "./errors.js";
 import { UsernamePasswordCredential } from "@azure/identity";
 import { agentPolicy } from "./http.js";
 
@@ -58,7 +58,7 @@ export function createDeviceCredential(endpoint: string, password: string, agent
       } catch (err) {
         if ((err as Error).name !== "CredentialUnavailableError") throw err;
         const code = await probe(`${authority}/.well-known/openid-configuration`, agent);
-        if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(code)) {
+        if (code && TLS_CODES.test(code)) {
           throw new DeviceError("TLS_FAILED", `token service ${new URL(authority).host}: TLS verification failed (${code}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`, false);
         }
         if (code) throw new DeviceError("NETWORK_ERROR", `token service ${new URL(authority).host} unreachable (${code})`, true);

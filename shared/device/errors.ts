@@ -42,7 +42,7 @@ export class DeviceError extends Error {
 }
 
 const TRANSIENT_SOCKET = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET)$/;
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME_MISMATCH|DEPTH_ZERO/;
+export const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME_MISMATCH|DEPTH_ZERO/;
 
 /** Provider codes (ARM, and the simulator's names for device refusals) and what they mean. */
 const PROVIDER_CODES: Record<string, { code: DeviceErrorCode; transient: boolean }> = {

@@ -6,7 +6,7 @@ import type { ManifestLines } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import type { ObservedDevice } from "../plan/observed.js";
 import { type ApplyOptions, type ApplyResult, type PlanFn, type ProgressEvent, applyDevice } from "./apply.js";
-import { type PortFactory, connectDevice } from "./connect.js";
+import { type PortFactory, withDevice } from "./connect.js";
 import { translateError } from "./errors.js";
 import { observe } from "./observe.js";
 import type { DeviceSettings } from "./settings.js";
@@ -56,8 +56,7 @@ export async function observeFleet(devices: readonly DeviceTarget[], settings: D
   await mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ manifest }) => {
     const name = manifest.metadata.name;
     try {
-      const { port } = connectDevice(manifest, settings, options.makePort);
-      out.devices[name] = await observe(port, settings.retry);
+      out.devices[name] = await withDevice(manifest, settings, ({ port }) => observe(port, settings.retry), options.makePort);
     } catch (err) {
       const error = translateError(err, name);
       out.errors[name] = { code: error.code, message: error.message, transient: error.transient };
@@ -71,23 +70,34 @@ export interface ApplyFleetOptions extends FleetOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/** Failures that mean "this device may not be touched as configured", not "it broke". */
+export function isRefusal(error: { code: string }): boolean {
+  return error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL";
+}
+
 export async function applyFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: ApplyFleetOptions): Promise<ApplyResult[]> {
   return mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async (target) => {
     const name = target.manifest.metadata.name;
     try {
-      const { port, password } = connectDevice(target.manifest, settings, options.makePort);
-      const applyOptions: ApplyOptions = {
-        plan: options.plan,
-        retry: settings.retry,
-        onProgress: options.onProgress,
-        vmAdmin: { username: settings.vmAdminUser, password: settings.vmAdminPassword },
-        devicePassword: password,
-        windowsDriver: settings.windowsDriver,
-      };
-      return await applyDevice(port, target, applyOptions);
+      return await withDevice(
+        target.manifest,
+        settings,
+        ({ port, password }) => {
+          const applyOptions: ApplyOptions = {
+            plan: options.plan,
+            retry: settings.retry,
+            onProgress: options.onProgress,
+            vmAdmin: { username: settings.vmAdminUser, password: settings.vmAdminPassword },
+            devicePassword: password,
+            windowsDriver: settings.windowsDriver,
+          };
+          return applyDevice(port, target, applyOptions);
+        },
+        options.makePort,
+      );
     } catch (err) {
       const error = translateError(err, name);
-      const refused = error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL";
+      const refused = isRefusal(error);
       return {
         device: name, file: target.file, status: refused ? "refused" : "failed", stepsDone: 0,
         error: { code: error.code, message: error.message, transient: error.transient },

@@ -53,6 +53,8 @@ export interface DevicePort {
   removeKubernetes(): Promise<void>;
   downloadUpdates(): Promise<void>;
   installUpdates(): Promise<void>;
+  /** Closes the port's idle connections; call it when done with the device. */
+  dispose?(): void;
 }
 
 export const MANAGED_TAG = "managed-by";

@@ -4,7 +4,7 @@
  * any secret is read (connectDevice). Any failure to observe is UNREACHABLE, never clean;
  * a manifest without `spec.arm` is skipped (the device is not managed live).
  */
-import { type PortFactory, connectDevice } from "../device/connect.js";
+import { type PortFactory, withDevice } from "../device/connect.js";
 import { translateError } from "../device/errors.js";
 import type { DeviceSettings } from "../device/settings.js";
 import { type AssessInput, type DeviceDriftReport, assessObserved, assessSkipped, assessUnreachable } from "./assess.js";
@@ -17,8 +17,7 @@ export interface CheckOptions {
 export async function checkDevice(input: AssessInput, settings: DeviceSettings, options: CheckOptions = {}): Promise<DeviceDriftReport> {
   const name = input.manifest.metadata.name;
   try {
-    const { port } = connectDevice(input.manifest, settings, options.makePort);
-    const { observed, reads } = await observeForDrift(port, input.manifest, settings.retry);
+    const { observed, reads } = await withDevice(input.manifest, settings, ({ port }) => observeForDrift(port, input.manifest, settings.retry), options.makePort);
     return { ...assessObserved(input, observed), reads };
   } catch (err) {
     const error = translateError(err, name);

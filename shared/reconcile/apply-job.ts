@@ -13,7 +13,8 @@ import { applyDevice } from "../device/apply.js";
 import type { Connected } from "../device/connect.js";
 import type { DeviceSettings } from "../device/settings.js";
 import { extensionDeploymentName, vmDeploymentName } from "../device/templates.js";
-import { translateError } from "../device/errors.js";
+import { DeviceError, translateError } from "../device/errors.js";
+import { isRefusal } from "../device/fleet.js";
 import type { CachedRepo, RepoCache } from "../git/repo-cache.js";
 import { parseManifestText } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
@@ -146,6 +147,11 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
         devicePassword: password,
         windowsDriver: deps.deviceSettings.windowsDriver,
         onProgress: (event) => {
+          // Lost the device's lease (a renewal failed): another job may own the device now.
+          // Stop before the next step; the queue tries this job again.
+          if (event.status === "started" && event.step > 0 && !lease.held) {
+            throw new DeviceError("CONFLICT", `${job.device}: the device lock was lost before step ${event.step}; stopping so two jobs never apply one device`, true);
+          }
           const deployment = deploymentOf(event);
           void journal({
             step: event.step,
@@ -158,10 +164,14 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
           if (event.status !== "retrying") deps.log?.info(`${job.device} step ${event.step}/${event.total} ${event.action}${event.vm ? ` ${event.vm}` : ""}: ${event.status}`);
         },
       };
-      result = await applyDevice(port, { manifest: device.manifest, file: device.file, lines: device.lines }, options);
+      try {
+        result = await applyDevice(port, { manifest: device.manifest, file: device.file, lines: device.lines }, options);
+      } finally {
+        port.dispose?.();
+      }
     } catch (err) {
       const error = translateError(err, job.device);
-      result = { device: job.device, file: job.file, status: error.transient ? "failed" : "refused", stepsDone: 0, error: { code: error.code, message: error.message, transient: error.transient } };
+      result = { device: job.device, file: job.file, status: isRefusal(error) ? "refused" : "failed", stepsDone: 0, error: { code: error.code, message: error.message, transient: error.transient } };
     }
 
     if (result.status === "converged") {
