@@ -5,7 +5,7 @@
  * is updated under its ETag, so the one job that completes the run knows it and writes the
  * run's summary line.
  */
-import type { TableClient } from "@azure/data-tables";
+import type { TableClient, TableEntity } from "@azure/data-tables";
 import { findEntity, once, statusOf, tableKey } from "../store/storage-clients.js";
 import type { DriftStatus } from "./assess.js";
 import type { DriftSummary } from "./summary.js";
@@ -111,14 +111,13 @@ export function createDriftRuns(table: TableClient, now: () => Date = () => new 
         codes: result.codes.join(","), issue: result.issue ? JSON.stringify(result.issue) : "",
         remediation: JSON.stringify(result.remediation), message: (result.message ?? "").slice(0, 4000), updatedAt: now().toISOString(),
       };
-      try {
-        await table.createEntity(row);
-      } catch (error) {
-        if (statusOf(error) !== 409) throw error;
-        await table.upsertEntity(row, "Replace");
-        return { completed: false }; // a redelivery: counted the first time
-      }
+      // The result row and the run's counters change in one transaction (same partition):
+      // a worker dying in between can never leave a result counted zero or two times.
       for (let attempt = 0; ; attempt++) {
+        if (await findEntity(table, row.partitionKey, row.rowKey)) {
+          await table.upsertEntity(row, "Replace");
+          return { completed: false }; // a redelivery: counted the first time
+        }
         const found = await getRun(runId);
         if (!found) return { completed: false };
         const { etag, timestamp: _timestamp, ...entity } = found as RunEntity & { etag?: string; timestamp?: string };
@@ -126,10 +125,15 @@ export function createDriftRuns(table: TableClient, now: () => Date = () => new 
         const completes = next.done >= next.total && !entity.completedAt;
         if (completes) next.completedAt = now().toISOString();
         try {
-          await table.updateEntity(next, "Replace", { etag });
+          await table.submitTransaction([
+            ["create", row],
+            ["update", { ...next } as TableEntity<Record<string, unknown>>, "Replace", { etag }],
+          ]);
           return { run: toRun(next), completed: completes };
         } catch (error) {
-          if (statusOf(error) !== 412 || attempt >= 50) throw error;
+          // Another device's result got in first (stale ETag), or this one was just written.
+          const status = statusOf(error);
+          if ((status !== 412 && status !== 409 && status !== 400) || attempt >= 50) throw error;
           await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 5));
         }
       }
