@@ -90,7 +90,6 @@ export interface Settings {
   repositories: string[];
   storageConnection: string;
   allowedEndpoints: string[];
-  deviceCa?: string;
   gitCache: string;
   fleetPath: string;
   /** Drift timer schedule; "" = off. */
@@ -132,7 +131,6 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     repositories: raw.ASE_GITOPS_REPOSITORIES,
     storageConnection: raw.AzureWebJobsStorage,
     allowedEndpoints: [...parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS.join(","))],
-    ...(raw.ASE_GITOPS_DEVICE_CA ? { deviceCa: raw.ASE_GITOPS_DEVICE_CA } : {}),
     gitCache: raw.ASE_GITOPS_GIT_CACHE,
     fleetPath: raw.ASE_GITOPS_FLEET_PATH,
     driftSchedule: raw.ASE_GITOPS_DRIFT_SCHEDULE,
