@@ -14,7 +14,7 @@ import { needsAttention, reportToJson, summarizeReports } from "../drift/summary
 import { DeviceError } from "../device/errors.js";
 import { mapLimit } from "../device/fleet.js";
 import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../device/settings.js";
-import { FleetPathError, loadFleet } from "../manifest/load.js";
+import { FleetPathError, loadFleet, splitDuplicates } from "../manifest/load.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 
 interface DriftOptions {
@@ -46,9 +46,7 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
     if (error instanceof FleetPathError) throw new CliError(error.message);
     throw error;
   });
-  const counts = new Map<string, number>();
-  for (const d of fleet.devices) counts.set(d.manifest.metadata.name, (counts.get(d.manifest.metadata.name) ?? 0) + 1);
-  const unique = fleet.devices.filter((d) => counts.get(d.manifest.metadata.name) === 1);
+  const { unique, duplicates } = splitDuplicates(fleet.devices);
   const { selected, unknown } = selectDevices(unique, {
     ...(options.device.length ? { devices: options.device } : {}),
     ...(options.label.length ? { labels: parseLabels(options.label) } : {}),
@@ -58,7 +56,7 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
   // Invalid or duplicate manifests cannot be compared: listed as skipped, and they fail the run.
   const invalid = [
     ...fleet.invalid.map((i) => ({ name: i.name, file: i.file, message: i.errors[0]?.message ?? "invalid manifest" })),
-    ...fleet.devices.filter((d) => counts.get(d.manifest.metadata.name)! > 1).map((d) => ({ name: d.manifest.metadata.name, file: d.file, message: "DUPLICATE_DEVICE: defined more than once" })),
+    ...duplicates.map((d) => ({ name: d.manifest.metadata.name, file: d.file, message: "DUPLICATE_DEVICE: defined more than once" })),
   ];
   for (const i of invalid) {
     reports.push({

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { RepoCache } from "../git/repo-cache.js";
 import type { RepositoryInfo } from "../github/job-messages.js";
 import { parseRepoRef } from "../github/port.js";
-import { type LoadedDevice, loadFleet } from "../manifest/load.js";
+import { type LoadedDevice, loadFleet, splitDuplicates } from "../manifest/load.js";
 import type { JobQueue } from "../store/job-queue.js";
 import { type DriftGitHub, DRIFT_LABEL, indexDriftIssues } from "./drift-issue.js";
 import { DRIFT_DEVICE_QUEUE, type DriftDeviceJob, type DriftTrigger } from "./messages.js";
@@ -73,13 +73,12 @@ async function prepare(deps: FanOutDeps, target: RepositoryTarget, selector: Dri
     await worktree.dispose();
   }
   const prefix = (file: string) => (deps.fleetPath ? `${deps.fleetPath}/${file}` : file);
-  const counts = new Map<string, number>();
-  for (const d of fleet.devices) counts.set(d.manifest.metadata.name, (counts.get(d.manifest.metadata.name) ?? 0) + 1);
+  const { unique: once, duplicates } = splitDuplicates(fleet.devices);
   for (const i of fleet.invalid) result.invalid.push({ repository: repository.fullName, name: i.name, file: prefix(i.file), message: i.errors[0]?.message ?? "invalid manifest" });
-  for (const d of fleet.devices.filter((x) => counts.get(x.manifest.metadata.name)! > 1)) {
+  for (const d of duplicates) {
     result.invalid.push({ repository: repository.fullName, name: d.manifest.metadata.name, file: prefix(d.file), message: "DUPLICATE_DEVICE: defined more than once" });
   }
-  const unique = fleet.devices.filter((d) => counts.get(d.manifest.metadata.name) === 1).map((d) => ({ ...d, file: prefix(d.file) }));
+  const unique = once.map((d) => ({ ...d, file: prefix(d.file) }));
   const { selected, unknown } = selectDevices(unique, selector);
   result.unknown.push(...unknown);
   // One listing per run (bounded: at most one issue per device ever) instead of a search per device.

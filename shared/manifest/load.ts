@@ -47,6 +47,14 @@ export interface FleetLoad {
   invalid: InvalidManifest[];
 }
 
+/** Devices defined once, and every definition of a name defined more than once (DUPLICATE_DEVICE). */
+export function splitDuplicates(devices: readonly LoadedDevice[]): { unique: LoadedDevice[]; duplicates: LoadedDevice[] } {
+  const counts = new Map<string, number>();
+  for (const d of devices) counts.set(d.manifest.metadata.name, (counts.get(d.manifest.metadata.name) ?? 0) + 1);
+  const once = (d: LoadedDevice) => counts.get(d.manifest.metadata.name) === 1;
+  return { unique: devices.filter(once), duplicates: devices.filter((d) => !once(d)) };
+}
+
 export class FleetPathError extends Error {
   readonly code = "FLEET_PATH_NOT_FOUND";
   constructor(readonly path: string) {
