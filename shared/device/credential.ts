@@ -51,10 +51,22 @@ export function createDeviceCredential(endpoint: string, password: string, agent
     retryOptions: { maxRetries: 1, retryDelayInMs: 200 },
     additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }],
   });
+  // Parallel reads of one device ask for a token at once: share one request to the token
+  // service instead of one each (MSAL caches the token only once it has it).
+  const pending = new Map<string, Promise<AccessToken | null>>();
+  const fetchToken = (scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> => {
+    const key = ([] as string[]).concat(scopes).join(" ");
+    let request = pending.get(key);
+    if (!request) {
+      request = inner.getToken(scopes, options).finally(() => pending.delete(key));
+      pending.set(key, request);
+    }
+    return request;
+  };
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       try {
-        return await inner.getToken(scopes, options);
+        return await fetchToken(scopes, options);
       } catch (err) {
         if ((err as Error).name !== "CredentialUnavailableError") throw err;
         const code = await probe(`${authority}/.well-known/openid-configuration`, agent);
