@@ -1,6 +1,7 @@
 /**
  * Merges under stress, through the local runtime: pushes racing for one device, a worker
- * killed between two steps, a device that fails every try. Nothing duplicated, nothing lost.
+ * killed between two steps, a device that fails every try, all under injected ARM faults
+ * (429, 500, resets, failed operations). Nothing duplicated, nothing lost.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,10 +26,10 @@ beforeAll(async () => {
     fleet,
     observed: { devices: { race: running, crash: running, steady: running } } as never,
     // Slow enough that a worker can be killed between two steps.
-    simulator: { latencyMs: 150 },
+    simulator: { latencyMs: 150, faults: "429:0.05,500:0.03,reset:0.02,asyncfail:0.02", seed: 11 },
     leaseSeconds: 3,
     retryDelaySeconds: 1,
-    // No injected faults here: each try retries a failed call once, the queue does the rest.
+    // Faults are injected: each try retries a failed call once, then the queue retries the job.
     settings: { ASE_GITOPS_RETRY_ATTEMPTS: "2" },
     onRuntimeLog: (line) => logs.push(line),
   });
