@@ -67,11 +67,12 @@ function settingsFrom(env: Env): DeviceSettings {
 
 /** For `plan PATH --live`: observed state of every device that answered, notes for the rest. */
 export function createLiveObserver(env: Env = process.env) {
-  return async (fleetPath: string, _ctx: CliContext): Promise<{ observed: ObservedState; notes: string[] }> => {
+  return async (fleetPath: string, _ctx: CliContext): Promise<{ observed: ObservedState; notes: string[]; unreachable: Record<string, string> }> => {
     const { targets } = await loadTargets(fleetPath);
     const result = await observeFleet(targets, settingsFrom(env));
-    const notes = Object.entries(result.errors).map(([name, e]) => `${name}: not observed (${e.code}): ${e.message}`);
-    return { observed: { devices: result.devices }, notes };
+    const unreachable = Object.fromEntries(Object.entries(result.errors).map(([name, e]) => [name, `${e.code}: ${e.message}`]));
+    const notes = Object.entries(unreachable).map(([name, why]) => `${name}: not observed (${why})`);
+    return { observed: { devices: result.devices }, notes, unreachable };
   };
 }
 

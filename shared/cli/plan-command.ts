@@ -2,7 +2,8 @@
 import { type Command, Option } from "commander";
 import { FleetPathError, loadFleet } from "../manifest/load.js";
 import type { ObservedState } from "../plan/observed.js";
-import { planFleet } from "../plan/planner.js";
+import { planFleet, summarize } from "../plan/planner.js";
+import type { Plan } from "../plan/types.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
@@ -15,7 +16,27 @@ export interface PlanCommandOptions {
 }
 
 /** Reads live state for `--live`; provided by the device layer. */
-export type LiveObserver = (fleetPath: string, ctx: CliContext) => Promise<{ observed: ObservedState; notes: string[] }>;
+export type LiveObserver = (
+  fleetPath: string,
+  ctx: CliContext,
+) => Promise<{ observed: ObservedState; notes: string[]; unreachable?: Record<string, string> }>;
+
+/** A device that could not be observed is not planned as if it were new: it is blocked. */
+function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan {
+  const devices = plan.devices.map((device) => {
+    const why = unreachable[device.name];
+    if (why === undefined) return device;
+    return {
+      ...device,
+      feasible: false,
+      steps: [],
+      errors: [...device.errors, { code: "DEVICE_UNREACHABLE" as const, message: `the device could not be observed, so nothing was planned: ${why}`, file: device.file }],
+      warnings: [],
+      gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: {}, free: 0 } },
+    };
+  });
+  return { devices, summary: summarize(devices) };
+}
 
 export async function runPlan(path: string, options: PlanCommandOptions, ctx: CliContext, live?: LiveObserver): Promise<void> {
   if (options.live && options.observed) throw new CliError("use either --observed or --live, not both");
@@ -25,14 +46,16 @@ export async function runPlan(path: string, options: PlanCommandOptions, ctx: Cl
   });
   let observed: ObservedState = { devices: {} };
   const notes: string[] = [];
+  let unreachable: Record<string, string> = {};
   if (options.observed) observed = await readObservedFile(options.observed);
   if (options.live) {
     if (!live) throw new CliError("--live is not available in this build");
     const result = await live(path, ctx);
     observed = result.observed;
     notes.push(...result.notes);
+    unreachable = result.unreachable ?? {};
   }
-  const plan = planFleet(fleet, observed);
+  const plan = markUnreachable(planFleet(fleet, observed), unreachable);
   ctx.io.stdout.write(options.format === "json" ? renderJson(plan) : renderMarkdown(plan, { notes }));
   ctx.exitCode = plan.summary.infeasible > 0 ? EXIT.infeasible : EXIT.ok;
 }

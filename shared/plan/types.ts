@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   "KUBERNETES_HOLDS_GPU",
   /** Never expected: replaying the plan did not reach the desired state (a planner bug). */
   "PLAN_DOES_NOT_CONVERGE",
+  /** `plan --live` only: the device did not answer, so there is nothing to plan against. */
+  "DEVICE_UNREACHABLE",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

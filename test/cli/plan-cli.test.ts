@@ -83,6 +83,14 @@ describe("ase-gitops plan", () => {
     oneLine(run.stderr);
   });
 
+  it("--live never plans a device it could not observe as if it were new", () => {
+    const run = runCli(["plan", "examples/fleet/store-001.yaml", "--live", "--format", "json"], { env: { ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1" } });
+    expect(run.status).toBe(2);
+    const device = JSON.parse(run.stdout).devices[0];
+    expect(device).toMatchObject({ name: "store-001", feasible: false, steps: [] });
+    expect(device.errors[0]).toMatchObject({ code: "DEVICE_UNREACHABLE", message: expect.stringMatching(/ENDPOINT_NOT_ALLOWED/) });
+  });
+
   it("shows help with exit 0", () => {
     const run = runCli(["plan", "--help"]);
     expect(run.status).toBe(0);
