@@ -3,13 +3,13 @@
  * Azure Functions Core Tools. It loads the compiled function files the way the host does
  * (package.json `main`), records their registrations through the `@azure/functions-core`
  * stand-in, serves the HTTP functions, pumps the storage queues, and, unless a storage
- * account is configured, runs Azurite in memory as a child process for as long as it runs.
+ * account is configured, runs Azurite in memory as a child process (see localStorageAccount).
  */
-import { readFile, readdir } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { QueueServiceClient } from "@azure/storage-queue";
-import { type Azurite, startAzurite } from "./azurite.js";
+import { type Azurite, type AzuritePorts, reattachAzurite, startAzurite } from "./azurite.js";
 import { type FunctionsRegistry, installFunctionsCore } from "./functions-core-shim.js";
 import { readHostConfig } from "./host-config.js";
 import { type HttpHost, startHttpHost } from "./http-host.js";
@@ -53,6 +53,32 @@ async function functionFiles(root: string): Promise<string[]> {
   return (await readdir(folder)).filter((f) => f.endsWith(suffix)).sort().map((f) => join(folder, f));
 }
 
+const azuriteStateFile = (root: string) => join(root, ".cache", "local-runtime", "azurite.json");
+
+/**
+ * The runtime's own storage account: Azurite in memory on free ports. It outlives a runtime
+ * killed outright, and the next runtime started in the same folder takes it over, so queued
+ * jobs, leases and the journal survive a crashed "worker"; a runtime that stops normally
+ * stops it.
+ */
+async function localStorageAccount(root: string, log: RuntimeLog): Promise<Azurite> {
+  const stateFile = azuriteStateFile(root);
+  const previous = await readFile(stateFile, "utf8").then(
+    (text) => JSON.parse(text) as { pid: number; ports: AzuritePorts },
+    () => undefined,
+  );
+  const reused = previous && (await reattachAzurite(previous.pid, previous.ports));
+  if (reused) {
+    log.info(`Azurite (in memory) of a runtime that did not stop, taken over: ports ${reused.ports.blob}/${reused.ports.queue}/${reused.ports.table}`);
+    return reused;
+  }
+  const azurite = await startAzurite({ outliveCrash: true });
+  await mkdir(dirname(stateFile), { recursive: true });
+  await writeFile(stateFile, JSON.stringify({ pid: azurite.pid, ports: azurite.ports }));
+  log.info(`Azurite (in memory) on ports ${azurite.ports.blob}/${azurite.ports.queue}/${azurite.ports.table}`);
+  return azurite;
+}
+
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? consoleLog;
   const local = await readLocalSettings(options.root);
@@ -67,12 +93,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await Promise.allSettled([...pumps.map((p) => p.stop()), ...timers.map((t) => t.stop())]);
     await http?.close();
     await azurite?.stop();
+    if (azurite) await rm(azuriteStateFile(options.root), { force: true });
   };
   try {
     if (!settings.AzureWebJobsStorage || DEVELOPMENT_STORAGE.test(settings.AzureWebJobsStorage)) {
-      azurite = await startAzurite();
+      azurite = await localStorageAccount(options.root, log);
       settings.AzureWebJobsStorage = azurite.connectionString;
-      log.info(`Azurite (in memory) on ports ${azurite.ports.blob}/${azurite.ports.queue}/${azurite.ports.table}`);
     }
     // Functions read their settings from the environment, as in Azure.
     Object.assign(process.env, settings);

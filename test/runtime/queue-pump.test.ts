@@ -1,5 +1,6 @@
 /** The local runtime's queue rules against a real Azurite: what the Functions host does. */
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,5 +107,35 @@ describe("queue pump", () => {
     await waitFor(async () => (seen.length > 0 ? true : undefined));
     await pump.stop();
     expect(seen).toEqual([2]);
+  });
+});
+
+describe("Azurite under the local runtime", () => {
+  it("stops when the process that started it is killed outright", async () => {
+    // A parent that starts Azurite and is then SIGKILLed (no chance to clean up).
+    const parent = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./fixtures/azurite-parent.ts", import.meta.url))], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      parent.stdout!.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split("\n").find((l) => l.startsWith("{"));
+        if (line) resolve((JSON.parse(line) as { queuePort: number }).queuePort);
+      });
+      parent.once("exit", (code) => reject(new Error(`parent exited early (${code})`)));
+    });
+    const answers = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+      });
+    expect(await answers()).toBe(true);
+    parent.kill("SIGKILL");
+    expect(await waitFor(async () => ((await answers()) ? undefined : true), 10_000, "Azurite to stop")).toBe(true);
   });
 });
