@@ -12,6 +12,8 @@ import type { PlanStep } from "./types.js";
 export interface StepOptions {
   /** Remove and re-add Kubernetes so the GPUs it holds are free for GPU VMs. */
   reconfigureKubernetes: boolean;
+  /** Create the VMs meant to stay deallocated before the others (see below). */
+  deallocatedFirst?: boolean;
 }
 
 /** Whether an update must stop GPU VMs first: releases before 2103 did not do it. */
@@ -33,19 +35,25 @@ export function buildSteps(state: ClaimState, desired: DesiredDevice, options: S
   const starts: PlanStep[] = [];
   const extensions: PlanStep[] = [];
 
+  // The old update flow needs every GPU VM stopped, the unmanaged ones too; one that was
+  // running is started again afterwards, so its owner finds it as it was. (After ours.)
+  const unmanagedStops: PlanStep[] = [];
+  const unmanagedStarts: PlanStep[] = [];
+  // VMs the manifest no longer lists, in the order the device reports them.
   for (const vm of state.vms) {
-    const want = desiredByName.get(vm.name);
-    if (!want) {
-      if (vm.managed) {
-        deletes.push({ action: "deleteVm", vm: vm.name });
-      } else if (manualStop && isGpuSize(vm.size) && vm.powerState !== "deallocated") {
-        // The old update flow needs every GPU VM stopped, the unmanaged ones too; a VM that
-        // was running is started again afterwards, so its owner finds it as it was.
-        deallocations.push({ action: "deallocateVm", vm: vm.name });
-        if (vm.powerState === "running") starts.push({ action: "startVm", vm: vm.name });
-      }
-      continue;
+    if (desiredByName.has(vm.name)) continue;
+    if (vm.managed) {
+      deletes.push({ action: "deleteVm", vm: vm.name });
+    } else if (manualStop && isGpuSize(vm.size) && vm.powerState !== "deallocated") {
+      unmanagedStops.push({ action: "deallocateVm", vm: vm.name });
+      if (vm.powerState === "running") unmanagedStarts.push({ action: "startVm", vm: vm.name });
     }
+  }
+  // The manifest's VMs that exist, in the manifest's order.
+  const observedByName = new Map(state.vms.map((vm) => [vm.name, vm]));
+  for (const want of desired.vms) {
+    const vm = observedByName.get(want.name);
+    if (!vm) continue;
     const resize = !sameSize(vm.size, want.size);
     const allocated = vm.powerState !== "deallocated";
     const stopForUpdate = manualStop && isGpuSize(vm.size);
@@ -63,11 +71,12 @@ export function buildSteps(state: ClaimState, desired: DesiredDevice, options: S
   }
 
   const creates: PlanStep[] = [];
-  const existing = new Set(state.vms.map((vm) => vm.name));
-  // Creating boots a VM, so one meant to stay deallocated still needs its GPUs for a moment:
-  // create those first, while the GPUs the running ones will hold are still free.
-  const toCreate = desired.vms.filter((want) => !existing.has(want.name));
-  const createOrder = [...toCreate.filter((w) => w.powerState === "deallocated"), ...toCreate.filter((w) => w.powerState === "running")];
+  const toCreate = desired.vms.filter((want) => !observedByName.has(want.name));
+  // Creating boots a VM, so one meant to stay deallocated still needs its GPUs for a moment;
+  // when the GPUs are short, those are created first, while the others' GPUs are still free.
+  const createOrder = options.deallocatedFirst
+    ? [...toCreate.filter((w) => w.powerState === "deallocated"), ...toCreate.filter((w) => w.powerState === "running")]
+    : toCreate;
   for (const want of createOrder) {
     creates.push({ action: "createVm", vm: want.name });
     if (want.gpuExtension) creates.push({ action: "installGpuExtension", vm: want.name });
@@ -80,10 +89,12 @@ export function buildSteps(state: ClaimState, desired: DesiredDevice, options: S
   return [
     ...deletes,
     ...deallocations,
+    ...unmanagedStops,
     ...(removeKubernetes ? [{ action: "removeKubernetes" } as const] : []),
     ...(update ? [{ action: "updateSoftware", version: desired.softwareVersion } as const] : []),
     ...resizes,
     ...starts,
+    ...unmanagedStarts,
     ...creates,
     ...extensions,
     ...(configureKubernetes ? [{ action: "configureKubernetes" } as const] : []),

@@ -46,12 +46,10 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
   const errors: PlanError[] = [...checkManifest(desired, input.manifest, at), ...checkOvercommit(desired, initial, at)];
   const warnings: PlanWarning[] = [];
 
-  let steps = buildSteps(initial, desired, { reconfigureKubernetes: false });
-  let replay = replaySteps(initial, steps, desired);
+  let { steps, replay } = firstFeasible(initial, desired, false);
   const kubernetesBlocks = replay.failures.some((f) => f.code === "NO_GPU_AVAILABLE" && f.kubernetesGpus > 0);
   if (kubernetesBlocks && desired.kubernetes.enabled && desired.kubernetes.allowReconfigure) {
-    steps = buildSteps(initial, desired, { reconfigureKubernetes: true });
-    replay = replaySteps(initial, steps, desired);
+    ({ steps, replay } = firstFeasible(initial, desired, true));
     warnings.push({
       code: "KUBERNETES_RECONFIGURE",
       message: `Kubernetes holds ${plural(initial.kubernetes.gpus, "GPU")} that GPU VMs need: the plan removes Kubernetes, creates or starts the GPU VMs, then configures Kubernetes again (it gets only the GPUs left free). Workloads on Kubernetes are down meanwhile.`,
@@ -110,6 +108,19 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
     warnings,
     gpus: { total: desired.totalGpus, before: gpuClaims(initial), after: gpuClaims(replay.state) },
   };
+}
+
+/**
+ * The steps in their natural order (the manifest's), or, when only that fails, with the VMs
+ * meant to stay deallocated created first; each candidate is judged by replaying it.
+ */
+function firstFeasible(initial: ClaimState, desired: DesiredDevice, reconfigureKubernetes: boolean) {
+  const natural = buildSteps(initial, desired, { reconfigureKubernetes });
+  const naturalReplay = replaySteps(initial, natural, desired);
+  if (naturalReplay.failures.length === 0) return { steps: natural, replay: naturalReplay };
+  const reordered = buildSteps(initial, desired, { reconfigureKubernetes, deallocatedFirst: true });
+  const reorderedReplay = replaySteps(initial, reordered, desired);
+  return reorderedReplay.failures.length === 0 ? { steps: reordered, replay: reorderedReplay } : { steps: natural, replay: naturalReplay };
 }
 
 function plural(count: number, noun: string): string {

@@ -115,6 +115,17 @@ describe("step actions", () => {
     expect(p.feasible).toBe(true);
   });
 
+  it("steps on the manifest's VMs follow the manifest's order, not the device's listing", () => {
+    const p = plan({ gpus: 2, vms: [vm("b"), vm("a")] }, seen([running("a", T4, { powerState: "stopped" }), running("b", T4, { powerState: "stopped" })]));
+    expect(actions(p)).toEqual(["startVm b", "startVm a"]);
+  });
+
+  it("new VMs are created in the manifest's order when the GPUs suffice", () => {
+    const p = plan({ gpus: 2, vms: [vm("run"), vm("parked", T4, { powerState: "deallocated" })] });
+    expect(actions(p)).toEqual(["createVm run", "installGpuExtension run", "createVm parked", "installGpuExtension parked"]);
+    expect(p.gpus.after).toEqual({ kubernetes: 0, vms: { run: 1 }, free: 1 });
+  });
+
   it("createVm is followed at once by its installGpuExtension; non-GPU sizes get none by default", () => {
     const p = plan({ gpus: 1, vms: [vm("gpu"), vm("cpu", CPU), vm("cpu-ext", CPU, { gpuExtension: true }), vm("gpu-no", T4, { gpuExtension: false, powerState: "deallocated" })] });
     // A VM kept deallocated is created first: creating boots it, so it needs the GPU before "gpu" takes it.
