@@ -93,6 +93,12 @@ export function createRunReporter(deps: ReportDeps): (repository: string, commit
       if (run.checkRunId === undefined || now - (lastUpdate.get(key) ?? 0) < (deps.minUpdateIntervalMs ?? 10_000)) return;
       lastUpdate.set(key, now);
       await deps.github.updateCheckRun(repo, run.checkRunId, { status: "in_progress", output });
+      // The last device may have finished (and completed the check run) while this
+      // progress update was on its way: put the final state back over it.
+      if ((await deps.runs.getRun(repository, commit))?.completed) {
+        const final = await deps.runs.results(repository, commit);
+        await deps.github.updateCheckRun(repo, run.checkRunId, { status: "completed", conclusion: conclusionFor(final), output: renderApplyReport(run, final) });
+      }
       return;
     }
     if (!(await deps.runs.claimCompletion(repository, commit))) return;
