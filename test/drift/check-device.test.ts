@@ -145,11 +145,12 @@ describe("drift check against the simulator", () => {
   it("reads only what the comparison needs: VMs and role, the release when the manifest names one, capacity only when a GPU VM that should run does not", async () => {
     const plain = manifest("dev", { gpus: 1, vms: [{ name: "vm1" }] });
     const full = manifest("full", { gpus: 2, vms: [{ name: "vm1" }], kubernetes: true, softwareVersion: "2303" });
-    sim = await startSimulator({ manifests: [plain, full], observed: convergedFleet([plain, full]) });
+    const live = await startSimulator({ manifests: [plain, full], observed: convergedFleet([plain, full]) });
+    sim = live;
     const armReads = async (m: typeof plain) => {
-      const before = sim.requests.length;
-      const report = await check(at(sim, m));
-      const arm = sim.requests.slice(before).filter((r) => !r.path.startsWith("/adfs"));
+      const before = live.requests.length;
+      const report = await check(at(live, m));
+      const arm = live.requests.slice(before).filter((r) => !r.path.startsWith("/adfs"));
       expect(arm.every((r) => r.method === "GET")).toBe(true);
       expect(report.reads).toBe(arm.length);
       return { count: arm.length, report };
@@ -157,7 +158,7 @@ describe("drift check against the simulator", () => {
     expect((await armReads(plain)).count).toBe(2);
     expect((await armReads(full)).count).toBe(3);
     // vm1 stopped behind the controller's back: is its GPU still there? Now capacity is read.
-    const device = sim.device("full");
+    const device = live.device("full");
     device.claims = { ...device.claims, vms: device.claims.vms.map((v) => (v.name === "vm1" ? { ...v, powerState: "deallocated", heldGpus: 0 } : v)) };
     const drifted = await armReads(full);
     expect(drifted.count).toBe(4);

@@ -57,7 +57,7 @@ describe("3,000-device change", () => {
 
     const run = planRun();
     expect(run.conclusion).toBe("failure");
-    expect(run.output.summary.length).toBeLessThanOrEqual(65_535);
+    expect(run.output.summary!.length).toBeLessThanOrEqual(65_535);
     expect(run.output.text).toBeDefined();
     expect(run.output.text!.length).toBeLessThanOrEqual(65_535);
     expect(run.output.text).toMatch(/left out of the pull-request comment/);

@@ -92,7 +92,7 @@ describe("fault injection", () => {
       const s = await restSession(faulty, "dev");
       const seen = new Set<string>();
       for (let i = 0; i < 40; i++) {
-        const reply = await s.call("GET", vmsPath, API.compute).catch((err: NodeJS.ErrnoException) => ({ status: -1, headers: {}, body: err.code }));
+        const reply = await s.call("GET", vmsPath, API.compute).catch((err: NodeJS.ErrnoException) => ({ status: -1, headers: {} as Record<string, string | string[] | undefined>, body: err.code }));
         if (reply.status === 429) expect(reply.headers["retry-after"]).toBe("2");
         seen.add(String(reply.status));
       }
