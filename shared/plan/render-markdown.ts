@@ -68,6 +68,7 @@ function problemLines(icon: string, problems: ReadonlyArray<PlanError | PlanWarn
 }
 
 export function renderSummaryTable(plan: Plan): string {
+  if (plan.devices.length === 0) return "**No device manifests** (`kind: EdgeDevice` documents in `*.yaml`/`*.yml` files): nothing to plan.";
   const rows = plan.devices.map((d) => {
     const claims = `${describeClaims(d.gpus.before)} → ${describeClaims(d.gpus.after)}`;
     return `| ${cell(d.name)} | ${feasibleLabel(d)} | ${d.steps.length} | ${cell(claims)} | ${d.warnings.length} |`;

@@ -91,6 +91,15 @@ describe("ase-gitops plan", () => {
     expect(device.errors[0]).toMatchObject({ code: "DEVICE_UNREACHABLE", message: expect.stringMatching(/ENDPOINT_NOT_ALLOWED/) });
   });
 
+  it("a folder without device manifests plans nothing, says so, and exits 0", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "ase-gitops-empty-"));
+    await writeFile(join(empty, "other.yaml"), "kind: ConfigMap\nmetadata: { name: x }\n");
+    const run = runCli(["plan", empty]);
+    await rm(empty, { recursive: true, force: true });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("**No device manifests**");
+  });
+
   it("shows help with exit 0", () => {
     const run = runCli(["plan", "--help"]);
     expect(run.status).toBe(0);
