@@ -93,9 +93,14 @@ export function tokenRequest(device: SimDevice, authority: string, form: URLSear
 export type TokenCheck = "ok" | "missing" | "invalid" | "expired";
 
 export function checkBearer(device: SimDevice, header: string | undefined): TokenCheck {
+  return checkBearerIn(device.tokens, header);
+}
+
+/** The same check against any token table (the cloud token service keeps its own). */
+export function checkBearerIn(tokens: ReadonlyMap<string, number>, header: string | undefined): TokenCheck {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? "");
   if (!m) return "missing";
-  const expiry = device.tokens.get(m[1]!);
+  const expiry = tokens.get(m[1]!);
   if (expiry === undefined) return "invalid";
   if (expiry <= Date.now()) return "expired";
   return "ok";

@@ -30,6 +30,11 @@ export interface ArmContext {
   /** Retry-After (seconds) on accepted long-running operations: the client's poll interval. */
   lroRetryAfterSec: number;
   reclaimRisk: boolean;
+  /**
+   * Set on the cloud prefix (`/cloud/...`): the subscription and resource name the request
+   * addressed the device's DataBoxEdge resource by; `base` is then `https://.../cloud`.
+   */
+  cloud?: { subscriptionId: string; name: string };
 }
 
 /** Starts a long-running operation and returns the headers ARM sends with its 201/202. */
@@ -46,7 +51,7 @@ export function startLro(
 
 /** Azure-AsyncOperation + Location for an operation (also to re-attach a retried request). */
 export function lroHeaders(ctx: ArmContext, apiVersion: string, id: string, namespace = "Microsoft.DataBoxEdge"): Record<string, string> {
-  const root = `${ctx.base}/subscriptions/${ctx.device.subscriptionId}/providers/${namespace}/locations/${ctx.device.location}`;
+  const root = `${ctx.base}/subscriptions/${ctx.cloud?.subscriptionId ?? ctx.device.subscriptionId}/providers/${namespace}/locations/${ctx.device.location}`;
   return {
     "Azure-AsyncOperation": `${root}/operations/${id}?api-version=${apiVersion}`,
     Location: `${root}/operationResults/${id}?api-version=${apiVersion}`,

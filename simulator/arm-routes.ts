@@ -82,7 +82,7 @@ function resourceGroup(ctx: ArmContext, req: ArmRequest, name: string): ArmRespo
   throw methodNotAllowed(req);
 }
 
-function operationStatus(ctx: ArmContext, id: string, asResult: boolean): ArmResponse {
+export function operationStatus(ctx: ArmContext, id: string, asResult: boolean): ArmResponse {
   const op = ctx.operations.get(id);
   if (!op || op.device !== ctx.device.name) throw armError(404, "NotFound", `Operation '${id}' was not found.`);
   if (!asResult) {

@@ -1,5 +1,6 @@
 /**
- * The cloud `Microsoft.DataBoxEdge` provider, served at the device prefix: the device
+ * The cloud `Microsoft.DataBoxEdge` provider, served at the device prefix and under `/cloud`
+ * (cloud.ts, where `ctx.cloud` names the subscription and resource name): the device
  * resource, the Kubernetes role, deviceCapacityInfo (GPU counts), updateSummary and the
  * download/install update actions. Claim changes go through the model.
  */
@@ -12,7 +13,7 @@ import { claim } from "./resources.js";
 const NS = "Microsoft.DataBoxEdge";
 
 function devicePath(ctx: ArmContext, rg: string) {
-  return `/subscriptions/${ctx.device.subscriptionId}/resourceGroups/${rg}/providers/${NS}/dataBoxEdgeDevices/${ctx.device.name}`;
+  return `/subscriptions/${ctx.cloud?.subscriptionId ?? ctx.device.subscriptionId}/resourceGroups/${rg}/providers/${NS}/dataBoxEdgeDevices/${ctx.cloud?.name ?? ctx.device.name}`;
 }
 
 /** Software build numbers: the simulator encodes the release, e.g. 2106 -> 2.2.2106.1000. */
@@ -49,7 +50,7 @@ export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: st
   const d = ctx.device;
   const rg = req.segments[3]!;
   if (lower[0] !== "databoxedgedevices" || !lower[1]) throw armError(404, "InvalidResourceType", `The resource type '${segments[0]}' is not served by the simulator.`);
-  if (lower[1] !== d.name.toLowerCase()) throw notFound(`${NS}/dataBoxEdgeDevices`, segments[1]!);
+  if (lower[1] !== (ctx.cloud?.name ?? d.name).toLowerCase()) throw notFound(`${NS}/dataBoxEdgeDevices`, segments[1]!);
   const sub = lower.slice(2);
   const get = req.method === "GET";
   if (sub.length === 0 && get) {

@@ -1,6 +1,7 @@
 /**
  * `startSimulator(options)`: one HTTPS server on loopback simulating every device of a fleet
- * (or of the manifests given), each under `/devices/<name>`. Tests run it in-process; the
+ * (or of the manifests given), each under `/devices/<name>`, plus the cloud DataBoxEdge
+ * provider under `/cloud` and its token service under `/cloud-login`. Tests run it in-process; the
  * `ase-gitops simulate` command wraps it.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -13,6 +14,7 @@ import type { ClaimState } from "../shared/claims/model.js";
 import { loadFleet } from "../shared/manifest/load.js";
 import type { EdgeDevice } from "../shared/manifest/schema.js";
 import { type ObservedState, ObservedState as ObservedStateSchema } from "../shared/plan/observed.js";
+import type { CloudResource } from "./cloud.js";
 import { type DeviceSeed, type SimDevice, createDevice } from "./device-state.js";
 import { createFaultInjector, type FaultRates, parseFaultSpec } from "./faults.js";
 import { OperationRegistry } from "./operations.js";
@@ -29,6 +31,9 @@ export const SimulatorOptions = z.object({
   port: z.number().int().min(0).max(65535).default(0),
   host: z.string().default("127.0.0.1"),
   password: z.string().min(1).default("simulator"),
+  /** The service principal the cloud token service (`/cloud-login/<tenant>`) accepts. */
+  cloudClientId: z.string().min(1).default("simulator"),
+  cloudClientSecret: z.string().min(1).default("simulator"),
   latencyMs: z.number().min(0).default(0),
   faults: z.union([z.string(), z.custom<FaultRates>()]).default(""),
   reclaimRisk: z.boolean().default(false),
@@ -57,13 +62,21 @@ export interface Simulator {
   caPem: string;
   /** Device name -> ARM endpoint (`https://127.0.0.1:PORT/devices/<name>`). */
   devices: Record<string, string>;
+  /** The cloud DataBoxEdge endpoint for spec.dataBoxEdge.endpoint: `https://127.0.0.1:PORT/cloud`. */
+  cloudEndpoint: string;
+  /** The cloud token service's authority host for ASE_GITOPS_CLOUD_AUTHORITY_HOST: `https://127.0.0.1:PORT/cloud-login`. */
+  cloudAuthorityHost: string;
   /** The live state of one device (mutable: tests may change it directly). */
   device(name: string): SimDevice;
   claims(name: string): ClaimState;
   setClaims(name: string, state: ClaimState): void;
   /** Makes every token issued for the device expire now. */
   expireTokens(name: string): void;
-  /** Requests handled so far: ARM (injected faults show as 429/500, resets as 0) and ADFS (status 0). */
+  /**
+   * Requests handled so far: ARM (injected faults show as 429/500, resets as 0), ADFS
+   * (status 0), the cloud provider (path `/cloud/...`) and the cloud token service (device
+   * "", path `/cloud-login/...`, status 0).
+   */
   requests: RequestRecord[];
   close(): Promise<void>;
 }
@@ -97,9 +110,20 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
   }
   if (options.observed) ObservedStateSchema.parse(options.observed);
   const devices = new Map<string, SimDevice>();
+  const cloudResources = new Map<string, CloudResource>();
   for (const manifest of manifests) {
     const name = manifest.metadata.name;
-    if (!devices.has(name)) devices.set(name, createDevice(seedOf(manifest, options)));
+    if (devices.has(name)) continue;
+    const device = createDevice(seedOf(manifest, options));
+    devices.set(name, device);
+    // Under /cloud the device answers to its cloud resource name, in the manifest's
+    // subscription and resource group when it names them (any otherwise).
+    const cloud = manifest.spec.dataBoxEdge;
+    const cloudName = cloud?.name ?? name;
+    cloudResources.set(cloudName.toLowerCase(), {
+      device, name: cloudName,
+      ...(cloud ? { subscriptionId: cloud.subscriptionId, resourceGroup: cloud.resourceGroup } : {}),
+    });
   }
   const rates = typeof options.faults === "string" ? parseFaultSpec(options.faults) : options.faults;
   const tls = await createSimulatorTls();
@@ -120,6 +144,13 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     reclaimRisk: options.reclaimRisk,
     password: options.password,
     tokenLifetimeSec: options.tokenLifetimeSec,
+    cloud: {
+      clientId: options.cloudClientId,
+      clientSecret: options.cloudClientSecret,
+      tokenLifetimeSec: options.tokenLifetimeSec,
+      resources: cloudResources,
+      tokens: new Map(),
+    },
     origin: () => origin,
     onRequest: (device, method, path, status) => {
       requests.push({ device, method, path, status });
@@ -155,6 +186,8 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     caPath,
     caPem: tls.caPem,
     devices: Object.fromEntries([...devices.values()].map((d) => [d.name, `${origin}/devices/${d.name}`])),
+    cloudEndpoint: `${origin}/cloud`,
+    cloudAuthorityHost: `${origin}/cloud-login`,
     device: get,
     claims: (name) => get(name).claims,
     setClaims: (name, state) => {

@@ -2,13 +2,18 @@
  * DevicePort over the real Azure SDK clients, all sharing one credential, one TLS agent and
  * the api-version rewrite: @azure/arm-compute (VMs), the 2020-09-01-hybrid Resources client
  * (template deployments) and @azure/arm-databoxedge (Kubernetes role, updates, capacity).
+ * With `dataBoxEdge` set (spec.dataBoxEdge) the DataBoxEdge client talks to the cloud
+ * resource instead: its endpoint, subscription, resource group and name, with the Azure AD
+ * credential; compute and deployments stay on the device's ARM with its ADFS token.
  */
+import { Agent } from "node:https";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { DataBoxEdgeManagementClient, type RoleUnion } from "@azure/arm-databoxedge";
 import { ResourceManagementClient } from "@azure/arm-resources-profile-2020-09-01-hybrid";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import { z } from "zod";
 import type { ExtensionState } from "../claims/model.js";
+import { createCloudCredential, createCloudTrust, DEFAULT_CLOUD_AUTHORITY_HOST } from "./cloud-credential.js";
 import { createDeviceCredential, scopeFor } from "./credential.js";
 import { DeviceError, translateError } from "./errors.js";
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
@@ -24,6 +29,8 @@ export interface ArmPortConfig {
   resourceGroup: string;
   password: string;
   settings: DeviceSettings;
+  /** The device's cloud resource (spec.dataBoxEdge, name resolved); absent = the local ARM. */
+  dataBoxEdge?: { endpoint: string; subscriptionId: string; resourceGroup: string; name: string };
 }
 
 /** deviceCapacityInfo is newer than @azure/arm-databoxedge 2.1.0: read with its pipeline. */
@@ -75,6 +82,12 @@ function extensionState(vm: z.infer<typeof VmResponse>): ExtensionState {
 
 export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   const { name, endpoint, subscriptionId, resourceGroup: rg, settings } = config;
+  // The cloud credential first: a settings problem throws before any socket is opened.
+  const cloud = config.dataBoxEdge;
+  const cloudTrust = cloud ? (settings.cloudTrust ? settings.cloudTrust() : createCloudTrust(settings.caPem)) : undefined;
+  const cloudCredential = cloud
+    ? (settings.cloudCredential?.() ?? createCloudCredential({ authorityHost: DEFAULT_CLOUD_AUTHORITY_HOST }, cloudTrust))
+    : undefined;
   const agent = createDeviceAgent(settings.trust ?? settings.caPem);
   const credential = createDeviceCredential(endpoint, config.password, agent);
   const scope = scopeFor(endpoint);
@@ -92,9 +105,24 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   const resources = new ResourceManagementClient(credential, subscriptionId, {
     endpoint: base, $host: base, credentialScopes: [scope], additionalPolicies, retryOptions,
   });
-  const dataBoxEdge = new DataBoxEdgeManagementClient(credential, subscriptionId, {
-    endpoint: base, $host: base, credentialScopes: [scope], additionalPolicies, retryOptions,
-  });
+  // The DataBoxEdge resource: the cloud one when the manifest names it, else the local ARM.
+  let cloudAgent: Agent | undefined;
+  let dbe = { base, subscriptionId, rg, name };
+  let dataBoxEdge: DataBoxEdgeManagementClient;
+  if (cloud && cloudCredential) {
+    // System CAs plus the device CA (the simulator's); verification stays on.
+    cloudAgent = new Agent({ keepAlive: true, maxSockets: 8, ...(cloudTrust ? { secureContext: cloudTrust } : {}) });
+    const cloudBase = cloud.endpoint.replace(/\/+$/, "");
+    dbe = { base: cloudBase, subscriptionId: cloud.subscriptionId, rg: cloud.resourceGroup, name: cloud.name };
+    dataBoxEdge = new DataBoxEdgeManagementClient(cloudCredential, cloud.subscriptionId, {
+      endpoint: cloudBase, $host: cloudBase, credentialScopes: [scopeFor(cloud.endpoint)],
+      additionalPolicies: [{ policy: agentPolicy(cloudAgent), position: "perCall" as const }], retryOptions,
+    });
+  } else {
+    dataBoxEdge = new DataBoxEdgeManagementClient(credential, subscriptionId, {
+      endpoint: base, $host: base, credentialScopes: [scope], additionalPolicies, retryOptions,
+    });
+  }
   const poll = { updateIntervalInMs: settings.pollIntervalMs };
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -126,7 +154,10 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
 
   return {
     name,
-    dispose: () => agent.destroy(),
+    dispose: () => {
+      agent.destroy();
+      cloudAgent?.destroy();
+    },
     listVms: () =>
       call("list VMs", async () => {
         const out: VmRecord[] = [];
@@ -144,7 +175,7 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     kubernetesRole: () =>
       call("list roles", async () => {
         const roles: RoleUnion[] = [];
-        for await (const role of dataBoxEdge.roles.listByDataBoxEdgeDevice(name, rg)) roles.push(role);
+        for await (const role of dataBoxEdge.roles.listByDataBoxEdgeDevice(dbe.name, dbe.rg)) roles.push(role);
         const k8s = roles.find((r) => r.kind === "Kubernetes");
         if (!k8s) return { configured: false } satisfies KubernetesRoleInfo;
         const state = "provisioningState" in k8s ? String(k8s.provisioningState ?? "") : "";
@@ -153,7 +184,7 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
       }),
     gpuCapacity: () =>
       call("read deviceCapacityInfo", async () => {
-        const url = `${base}/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${name}/deviceCapacityInfo/default?api-version=${CAPACITY_API_VERSION}`;
+        const url = `${dbe.base}/subscriptions/${dbe.subscriptionId}/resourceGroups/${dbe.rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${dbe.name}/deviceCapacityInfo/default?api-version=${CAPACITY_API_VERSION}`;
         const response = await dataBoxEdge.sendRequest(createPipelineRequest({ url, method: "GET" }));
         if (response.status !== 200) {
           throw Object.assign(new Error(`deviceCapacityInfo answered ${response.status}`), { statusCode: response.status, response });
@@ -165,7 +196,7 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
       }),
     softwareVersion: () =>
       call("read updateSummary", async () => {
-        const summary = await dataBoxEdge.devices.getUpdateSummary(name, rg);
+        const summary = await dataBoxEdge.devices.getUpdateSummary(dbe.name, dbe.rg);
         // "Azure Stack Edge 2106" -> 2106; build numbers map to releases only on the device.
         return /\b(\d{4})\b/.exec(summary.friendlyDeviceVersionName ?? "")?.[1];
       }),
@@ -216,7 +247,7 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
         )),
     configureKubernetes: () =>
       call("configure Kubernetes", () =>
-        dataBoxEdge.roles.beginCreateOrUpdateAndWait(name, KUBERNETES_ROLE_NAME, rg, {
+        dataBoxEdge.roles.beginCreateOrUpdateAndWait(dbe.name, KUBERNETES_ROLE_NAME, dbe.rg, {
           kind: "Kubernetes",
           hostPlatform: "Linux",
           kubernetesClusterInfo: { version: "" },
@@ -226,12 +257,12 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     removeKubernetes: () =>
       ignoreNotFound("remove Kubernetes", async () => {
         const role = await call("list roles", async () => {
-          for await (const r of dataBoxEdge.roles.listByDataBoxEdgeDevice(name, rg)) if (r.kind === "Kubernetes") return r;
+          for await (const r of dataBoxEdge.roles.listByDataBoxEdgeDevice(dbe.name, dbe.rg)) if (r.kind === "Kubernetes") return r;
           return undefined;
         });
-        if (role?.name) await dataBoxEdge.roles.beginDeleteAndWait(name, role.name, rg, poll);
+        if (role?.name) await dataBoxEdge.roles.beginDeleteAndWait(dbe.name, role.name, dbe.rg, poll);
       }),
-    downloadUpdates: () => call("download updates", () => dataBoxEdge.devices.beginDownloadUpdatesAndWait(name, rg, poll)),
-    installUpdates: () => call("install updates", () => dataBoxEdge.devices.beginInstallUpdatesAndWait(name, rg, poll)),
+    downloadUpdates: () => call("download updates", () => dataBoxEdge.devices.beginDownloadUpdatesAndWait(dbe.name, dbe.rg, poll)),
+    installUpdates: () => call("install updates", () => dataBoxEdge.devices.beginInstallUpdatesAndWait(dbe.name, dbe.rg, poll)),
   };
 }

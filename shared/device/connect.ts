@@ -1,7 +1,8 @@
 /**
  * From a manifest to a DevicePort: check the manifest names an ARM endpoint, that the
  * endpoint and its token service are on the allow-list (before any secret is read), and
- * that the credential setting exists.
+ * that the credential setting exists. With spec.dataBoxEdge the cloud endpoint must be on the
+ * allow-list too: its calls carry the Azure AD token.
  */
 import type { EdgeDevice } from "../manifest/schema.js";
 import { assertAllowed } from "./allow-list.js";
@@ -22,12 +23,16 @@ export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, ma
   const name = manifest.metadata.name;
   const arm = manifest.spec.arm;
   if (!arm) throw new DeviceError("NO_ARM_SPEC", `device ${name}: the manifest has no spec.arm, so the device cannot be reached`, false);
-  assertAllowed(name, [arm.endpoint, authorityFor(arm.endpoint)], settings.allowList);
+  const cloud = manifest.spec.dataBoxEdge;
+  assertAllowed(name, [arm.endpoint, authorityFor(arm.endpoint), ...(cloud ? [cloud.endpoint] : [])], settings.allowList);
   const password = settings.secret(arm.credential);
   if (!password) {
     throw new DeviceError("MISSING_CREDENTIAL", `device ${name}: the setting ${arm.credential} (spec.arm.credential) is not set`, false);
   }
-  const port = makePort({ name, endpoint: arm.endpoint, subscriptionId: arm.subscriptionId, resourceGroup: arm.resourceGroup, password, settings });
+  const port = makePort({
+    name, endpoint: arm.endpoint, subscriptionId: arm.subscriptionId, resourceGroup: arm.resourceGroup, password, settings,
+    ...(cloud ? { dataBoxEdge: { endpoint: cloud.endpoint, subscriptionId: cloud.subscriptionId, resourceGroup: cloud.resourceGroup, name: cloud.name ?? name } } : {}),
+  });
   return { port, password };
 }
 

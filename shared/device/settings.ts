@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { SecureContext } from "node:tls";
+import type { TokenCredential } from "@azure/core-auth";
 import { z } from "zod";
 import { type AllowList, parseAllowList } from "./allow-list.js";
+import { DEFAULT_CLOUD_AUTHORITY_HOST, createCloudCredential, createCloudTrust } from "./cloud-credential.js";
 import { DeviceError } from "./errors.js";
 import { createTrust } from "./http.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
@@ -29,6 +31,11 @@ export const DeviceEnv = z.object({
   /** Driver download for the Windows GPU extension (domain.md §4); defaults unverified. */
   ASE_GITOPS_WINDOWS_DRIVER_URL: z.string().default("https://download.microsoft.com/nvidia/cuda-driver-winserver.exe"),
   ASE_GITOPS_WINDOWS_DRIVER_CERT_URL: z.string().default("https://go.microsoft.com/fwlink/?linkid=871664"),
+  /** Service principal for spec.dataBoxEdge (all three, or none: DefaultAzureCredential). */
+  ASE_GITOPS_CLOUD_TENANT_ID: z.string().optional(),
+  ASE_GITOPS_CLOUD_CLIENT_ID: z.string().optional(),
+  ASE_GITOPS_CLOUD_CLIENT_SECRET: z.string().optional(),
+  ASE_GITOPS_CLOUD_AUTHORITY_HOST: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).default(DEFAULT_CLOUD_AUTHORITY_HOST),
 });
 
 export interface DeviceSettings {
@@ -44,6 +51,13 @@ export interface DeviceSettings {
   windowsDriver: { url: string; certificateUrl: string };
   /** The secret named by `spec.arm.credential`. */
   secret(name: string): string | undefined;
+  /**
+   * The Azure AD credential for spec.dataBoxEdge, created on first use and shared (absent in
+   * hand-built settings: then one is made from nothing, i.e. DefaultAzureCredential).
+   */
+  cloudCredential?: () => TokenCredential;
+  /** TLS trust for cloud endpoints: system CAs plus caPem; undefined = system CAs only. */
+  cloudTrust?: () => SecureContext | undefined;
 }
 
 export function deviceSettingsFromEnv(env: Env): DeviceSettings {
@@ -60,6 +74,15 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
     else if (existsSync(value)) caPem = readFileSync(value, "utf8");
     else throw new DeviceError("TLS_FAILED", `ASE_GITOPS_DEVICE_CA: no such PEM file ${value}`, false);
   }
+  const cloud = {
+    tenantId: raw.ASE_GITOPS_CLOUD_TENANT_ID,
+    clientId: raw.ASE_GITOPS_CLOUD_CLIENT_ID,
+    clientSecret: raw.ASE_GITOPS_CLOUD_CLIENT_SECRET,
+    authorityHost: raw.ASE_GITOPS_CLOUD_AUTHORITY_HOST,
+  };
+  let cloudTrust: { value: SecureContext | undefined } | undefined;
+  const getCloudTrust = () => (cloudTrust ??= { value: createCloudTrust(caPem) }).value;
+  let cloudCredential: TokenCredential | undefined;
   return {
     allowList: parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS),
     caPem,
@@ -73,5 +96,7 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
       const value = env[name];
       return value === undefined || value === "" ? undefined : value;
     },
+    cloudCredential: () => (cloudCredential ??= createCloudCredential(cloud, getCloudTrust())),
+    cloudTrust: getCloudTrust,
   };
 }

@@ -55,6 +55,20 @@ export const ArmSpec = z.strictObject({
 });
 export type ArmSpec = z.infer<typeof ArmSpec>;
 
+/**
+ * The device's cloud resource `Microsoft.DataBoxEdge/dataBoxEdgeDevices/{name}` in an Azure
+ * subscription: the Kubernetes role, software updates and deviceCapacityInfo go through it,
+ * with an Azure AD credential. Absent: those calls go to the device's local ARM (spec.arm).
+ */
+export const DataBoxEdgeSpec = z.strictObject({
+  subscriptionId: z.uuid({ error: "must be a subscription GUID" }),
+  resourceGroup: z.string().min(1).max(90),
+  /** Default: metadata.name. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "must be 1-63 letters, digits, '_' or '-', starting with a letter or digit").optional(),
+  endpoint: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).default("https://management.azure.com"),
+});
+export type DataBoxEdgeSpec = z.infer<typeof DataBoxEdgeSpec>;
+
 export const KubernetesSpec = z.strictObject({
   enabled: z.boolean().default(false),
   allowReconfigure: z.boolean().default(false),
@@ -77,6 +91,8 @@ export const EdgeDevice = z.strictObject({
     }),
     softwareVersion: Release.optional(),
     arm: ArmSpec.optional(),
+    /** Optional: the device's cloud resource (Kubernetes role, updates, GPU capacity). */
+    dataBoxEdge: DataBoxEdgeSpec.optional(),
     kubernetes: KubernetesSpec.default({ enabled: false, allowReconfigure: false }),
     virtualMachines: z.array(VirtualMachineSpec).default([]),
     /**
