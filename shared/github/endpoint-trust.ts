@@ -37,6 +37,14 @@ const sameEndpoint = (a: string, b: string) => {
   }
 };
 
+/** The cloud DataBoxEdge endpoint counts as an endpoint too: a PR must not move it either. */
+function cloudEndpointChanged(proposed: EdgeDevice, known: EdgeDevice): boolean {
+  const a = proposed.spec.dataBoxEdge?.endpoint;
+  const b = known.spec.dataBoxEdge?.endpoint;
+  if (a === undefined || b === undefined) return a !== b;
+  return !sameEndpoint(a, b);
+}
+
 export function decideObservation(changed: readonly LoadedDevice[], defaultBranch: FleetLoad, allowed: readonly string[]): TrustDecision {
   const trusted = new Map<string, LoadedDevice>();
   for (const device of defaultBranch.devices) trusted.set(device.manifest.metadata.name, device);
@@ -48,7 +56,9 @@ export function decideObservation(changed: readonly LoadedDevice[], defaultBranc
     const known = onDefault?.manifest.spec.arm;
     if (!onDefault) decision.unobserved.push({ name, reason: "new-device" });
     else if (!known) decision.unobserved.push({ name, reason: "no-endpoint" });
-    else if (proposed && !sameEndpoint(proposed.endpoint, known.endpoint)) decision.unobserved.push({ name, reason: "endpoint-changed" });
+    else if ((proposed && !sameEndpoint(proposed.endpoint, known.endpoint)) || cloudEndpointChanged(device.manifest, onDefault.manifest)) {
+      decision.unobserved.push({ name, reason: "endpoint-changed" });
+    }
     else if (!endpointAllowed(known.endpoint, allowed)) decision.unobserved.push({ name, reason: "endpoint-not-allowed" });
     else decision.targets.push({ name, arm: known, manifest: onDefault.manifest, file: onDefault.file });
   }
