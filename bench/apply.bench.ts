@@ -29,7 +29,7 @@ function deviceManifest(name: string): EdgeDevice {
     metadata: { name },
     spec: {
       gpu: { count: 2, model: "T4" },
-      arm: { endpoint: "https://127.0.0.1/", subscriptionId: SUBSCRIPTION, resourceGroup: "gpu-vms", location: "DBELocal", credential: "BENCH_DEVICE_PASSWORD" },
+      arm: { endpoint: "https://127.0.0.1/", subscriptionId: SUBSCRIPTION, resourceGroup: "gpu-vms", location: "DBELocal", credential: "DEVICE_BENCH_PASSWORD" },
       kubernetes: { enabled: false, allowReconfigure: false },
       virtualMachines: ["infer-01", "infer-02"].map((vm) => ({ name: vm, size: "Standard_NC4as_T4_v3", image: "ubuntu1804", powerState: "running" as const })),
     },
@@ -70,7 +70,7 @@ async function run(count: number, concurrency: number): Promise<{ wallMs: number
   try {
     const targets = manifests.map((m) => ({ manifest: { ...m, spec: { ...m.spec, arm: { ...m.spec.arm!, endpoint: sim.devices[m.metadata.name]! } } }, file: `${m.metadata.name}.yaml` }));
     const settings = deviceSettingsFromEnv({
-      BENCH_DEVICE_PASSWORD: "simulator",
+      DEVICE_BENCH_PASSWORD: "simulator",
       ASE_GITOPS_DEVICE_CA: sim.ca,
       ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
       ASE_GITOPS_POLL_INTERVAL_MS: "50",

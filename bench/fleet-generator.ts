@@ -23,7 +23,7 @@ spec:
     endpoint: https://management.${name}.contoso.com
     subscriptionId: 00000000-0000-4000-8000-${String(index).padStart(12, "0")}
     resourceGroup: gpu-vms
-    credential: ${name.replace("-", "_").toUpperCase()}_ARM
+    credential: DEVICE_${name.replace("-", "_").toUpperCase()}_ARM
   kubernetes:
     enabled: ${kubernetes}
   virtualMachines:

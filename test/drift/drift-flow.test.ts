@@ -13,11 +13,11 @@ import { type DriftBench, startDriftBench } from "./harness.js";
 
 const a = { ...manifest("store-a", { gpus: 1, vms: [{ name: "infer-01" }] }), metadata: { name: "store-a", labels: { ring: "canary" } } };
 const b = manifest("store-b", { gpus: 2, vms: [{ name: "infer-01" }, { name: "infer-02" }], kubernetes: true });
-const c = manifest("store-c", { gpus: 1, credential: "STORE_C_PASSWORD" });
+const c = manifest("store-c", { gpus: 1, credential: "DEVICE_STORE_C_PASSWORD" });
 
 let bench: DriftBench;
 beforeAll(async () => {
-  bench = await startDriftBench([a, b, c], { env: { STORE_C_PASSWORD: "not-the-password", GITHUB_WEBHOOK_SECRET_PREVIOUS: "previous-secret-0123456789" } });
+  bench = await startDriftBench([a, b, c], { env: { DEVICE_STORE_C_PASSWORD: "not-the-password", GITHUB_WEBHOOK_SECRET_PREVIOUS: "previous-secret-0123456789" } });
 });
 afterAll(async () => {
   await bench?.dispose();

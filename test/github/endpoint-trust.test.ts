@@ -12,7 +12,7 @@ spec:
     endpoint: ${endpoint}
     subscriptionId: 3f1c0e7a-5b2d-4c8e-9a61-0d2b7e4f9c11
     resourceGroup: gpu-vms
-    credential: DEV1_ARM
+    credential: DEVICE_DEV1_ARM
 ${extra}`;
 
 const cloud = (endpoint?: string) =>

@@ -1,0 +1,23 @@
+/**
+ * Device credentials live in a namespace of their own: only app settings whose name starts with
+ * a configured prefix may be named by `spec.arm.credential` (and VM admin passwords). Otherwise
+ * a manifest could name GITHUB_TOKEN or AzureWebJobsStorage and have it sent to a device.
+ * Pure: the manifest loader checks it at plan time, the device adapter again at use.
+ */
+export const CREDENTIAL_PREFIX_SETTING = "ASE_GITOPS_CREDENTIAL_PREFIX";
+export const DEFAULT_CREDENTIAL_PREFIX = "DEVICE_";
+
+/** The prefix in force for an env-like settings object (empty or unset: the default). */
+export function credentialPrefix(env: Readonly<Record<string, string | undefined>>): string {
+  const configured = env[CREDENTIAL_PREFIX_SETTING]?.trim();
+  return configured ? configured : DEFAULT_CREDENTIAL_PREFIX;
+}
+
+/** Why `name` may not be used as a device credential, or undefined when it may. */
+export function credentialNameProblem(name: string, prefix: string = DEFAULT_CREDENTIAL_PREFIX): string | undefined {
+  if (name.startsWith(prefix) && name.length > prefix.length) return undefined;
+  return (
+    `credential "${name}" is outside the device credential namespace: only app settings whose name starts with ` +
+    `"${prefix}" (${CREDENTIAL_PREFIX_SETTING}) may be named; rename the setting to "${prefix}${name}" and name that`
+  );
+}
