@@ -4,8 +4,15 @@
  * a manifest could name GITHUB_TOKEN or AzureWebJobsStorage and have it sent to a device.
  * Pure: the manifest loader checks it at plan time, the device adapter again at use.
  */
+import { z } from "zod";
+
 export const CREDENTIAL_PREFIX_SETTING = "ASE_GITOPS_CREDENTIAL_PREFIX";
 export const DEFAULT_CREDENTIAL_PREFIX = "DEVICE_";
+
+/** What ASE_GITOPS_CREDENTIAL_PREFIX may be: the start of an app setting name. */
+export const CredentialPrefix = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the start of an app setting name (letters, digits, '_'), e.g. DEVICE_");
 
 /** The prefix in force for an env-like settings object (empty or unset: the default). */
 export function credentialPrefix(env: Readonly<Record<string, string | undefined>>): string {
@@ -16,6 +23,7 @@ export function credentialPrefix(env: Readonly<Record<string, string | undefined
 /** Why `name` may not be used as a device credential, or undefined when it may. */
 export function credentialNameProblem(name: string, prefix: string = DEFAULT_CREDENTIAL_PREFIX): string | undefined {
   if (name.startsWith(prefix) && name.length > prefix.length) return undefined;
+  if (name === prefix) return `credential "${name}" is only the device credential prefix (${CREDENTIAL_PREFIX_SETTING}); name a setting such as "${prefix}STORE017_ARM"`;
   return (
     `credential "${name}" is outside the device credential namespace: only app settings whose name starts with ` +
     `"${prefix}" (${CREDENTIAL_PREFIX_SETTING}) may be named; rename the setting to "${prefix}${name}" and name that`
