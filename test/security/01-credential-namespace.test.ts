@@ -15,6 +15,9 @@ import { deviceSettingsFromEnv, observeFleet } from "../../shared/device/index.j
 import { loadSettings } from "../../shared/settings.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import { runCli } from "../cli/run-cli.js";
+import type { TestRepo } from "../helpers/git-repos.js";
+import { fleetRepo, type Harness, PullRequestDriver, startHarness } from "../helpers/plan-harness.js";
+import { deviceManifest } from "../helpers/webhook-fixtures.js";
 import { at, manifest, testEnv } from "../simulator/fixtures.js";
 
 const SECRET = "ghp_the-controllers-own-github-token";
@@ -106,5 +109,30 @@ describe("device credential namespace (issue 9, item 1)", () => {
     expect(() => loadSettings({ ...base, ASE_GITOPS_CREDENTIAL_PREFIX: "bad prefix!" })).toThrow(/ASE_GITOPS_CREDENTIAL_PREFIX/);
     expect(deviceSettingsFromEnv({ ASE_GITOPS_CREDENTIAL_PREFIX: "EDGE_" }).credentialPrefix).toBe("EDGE_");
     expect(deviceSettingsFromEnv({ GITHUB_TOKEN: SECRET }).secret("GITHUB_TOKEN")).toBeUndefined();
+  });
+});
+
+describe("device credential namespace in a pull request plan (issue 9, item 1)", () => {
+  let harness: Harness;
+  let repo: TestRepo | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => {
+    await repo?.dispose();
+    await harness?.dispose();
+  });
+
+  it("a PR naming GITHUB_TOKEN fails the plan check at the credential line, and says what to rename", async () => {
+    repo = await fleetRepo({ "devices/store-001.yaml": deviceManifest("store-001") });
+    const pr = new PullRequestDriver(harness, repo, harness.runtime(), 901);
+    await pr.pushAndPlan({ "devices/leak.yaml": manifestText("store-leak", "GITHUB_TOKEN") }, "opened");
+    const run = harness.github.checkRuns.find((r) => r.name === "ase-gitops/plan");
+    expect(run!.conclusion).toBe("failure");
+    expect(run!.annotations).toMatchObject([{ path: "devices/leak.yaml", annotation_level: "failure", start_line: 11 }]);
+    expect(run!.annotations[0]!.title).toMatch(/^INVALID_MANIFEST/);
+    const comment = harness.github.comments.find((c) => c.issue === 901);
+    expect(comment!.body).toContain("DEVICE_GITHUB_TOKEN");
+    expect(harness.github.unexpected).toEqual([]);
   });
 });
