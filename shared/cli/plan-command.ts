@@ -1,6 +1,6 @@
 /** `ase-gitops plan PATH [--observed FILE] [--format json|markdown]` (contract.md §4). */
 import { type Command, Option } from "commander";
-import { credentialPrefix } from "../manifest/credential-name.js";
+import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../manifest/credential-name.js";
 import { FleetPathError, loadFleet } from "../manifest/load.js";
 import type { ObservedState } from "../plan/observed.js";
 import { planFleet, summarize } from "../plan/planner.js";
@@ -48,7 +48,10 @@ export async function runPlan(
   env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<void> {
   if (options.live && options.observed) throw new CliError("use either --observed or --live, not both");
-  const fleet = await loadFleet(path, { credentialPrefix: credentialPrefix(env) }).catch((error: unknown) => {
+  const prefix = credentialPrefix(env);
+  const prefixProblem = credentialPrefixProblem(prefix);
+  if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
+  const fleet = await loadFleet(path, { credentialPrefix: prefix }).catch((error: unknown) => {
     if (error instanceof FleetPathError) throw new CliError(error.message);
     throw error;
   });

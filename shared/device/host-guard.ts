@@ -36,7 +36,7 @@ export function hostForMessage(url: string): string {
   try {
     return new URL(url).host;
   } catch {
-    return JSON.stringify(url.slice(0, 80));
+    return "an unparseable URL";
   }
 }
 

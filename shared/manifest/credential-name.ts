@@ -9,10 +9,25 @@ import { z } from "zod";
 export const CREDENTIAL_PREFIX_SETTING = "ASE_GITOPS_CREDENTIAL_PREFIX";
 export const DEFAULT_CREDENTIAL_PREFIX = "DEVICE_";
 
-/** What ASE_GITOPS_CREDENTIAL_PREFIX may be: the start of an app setting name. */
-export const CredentialPrefix = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the start of an app setting name (letters, digits, '_'), e.g. DEVICE_");
+/**
+ * Where the controller's own secrets and the platform's settings live: a credential prefix
+ * that overlaps one of these would let a manifest name them again (GITHUB_TOKEN, ...).
+ */
+const RESERVED_PREFIXES = ["GITHUB_", "ASE_GITOPS_", "AzureWebJobs", "FUNCTIONS_", "WEBSITE_", "AZURE_", "IDENTITY_", "MSI_", "APPSETTING_"];
+
+/** Why `prefix` cannot be the device credential namespace, or undefined when it can. */
+export function credentialPrefixProblem(prefix: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) return "must be the start of an app setting name (letters, digits, '_'), e.g. DEVICE_";
+  const lower = prefix.toLowerCase();
+  const clash = RESERVED_PREFIXES.find((r) => r.toLowerCase().startsWith(lower) || lower.startsWith(r.toLowerCase()));
+  return clash ? `must not overlap the controller's own settings (${clash}...): a manifest could then name them; use e.g. DEVICE_` : undefined;
+}
+
+/** What ASE_GITOPS_CREDENTIAL_PREFIX may be. */
+export const CredentialPrefix = z.string().superRefine((prefix, ctx) => {
+  const problem = credentialPrefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /** The prefix in force for an env-like settings object (empty or unset: the default). */
 export function credentialPrefix(env: Readonly<Record<string, string | undefined>>): string {

@@ -107,6 +107,13 @@ describe("device credential namespace (issue 9, item 1)", () => {
     expect(loadSettings(base).credentialPrefix).toBe("DEVICE_");
     expect(loadSettings({ ...base, ASE_GITOPS_CREDENTIAL_PREFIX: "EDGE_" }).credentialPrefix).toBe("EDGE_");
     expect(() => loadSettings({ ...base, ASE_GITOPS_CREDENTIAL_PREFIX: "bad prefix!" })).toThrow(/ASE_GITOPS_CREDENTIAL_PREFIX/);
+    // A namespace that overlaps the controller's own settings would let GITHUB_TOKEN back in.
+    for (const prefix of ["GITHUB_", "G", "ASE_GITOPS_", "Azure", "azurewebjobs"]) {
+      expect(() => loadSettings({ ...base, ASE_GITOPS_CREDENTIAL_PREFIX: prefix }), prefix).toThrow(/ASE_GITOPS_CREDENTIAL_PREFIX must not overlap/);
+    }
+    const cli = runCli(["plan", "examples/fleet", "--format", "json"], { env: { ASE_GITOPS_CREDENTIAL_PREFIX: "GITHUB_" } });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^ase-gitops: ASE_GITOPS_CREDENTIAL_PREFIX must not overlap/)]);
     expect(deviceSettingsFromEnv({ ASE_GITOPS_CREDENTIAL_PREFIX: "EDGE_" }).credentialPrefix).toBe("EDGE_");
     expect(deviceSettingsFromEnv({ GITHUB_TOKEN: SECRET }).secret("GITHUB_TOKEN")).toBeUndefined();
   });
