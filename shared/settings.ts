@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { parseAllowList } from "./device/allow-list.js";
+import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialPrefix } from "./manifest/credential-name.js";
 
 const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
 
@@ -49,6 +50,8 @@ export const RawSettings = z
       .string()
       .refine((value) => PEM.test(value) || existsSync(value), "must be PEM text or the path of an existing PEM file")
       .optional(),
+    /** Only app settings whose name starts with it may be a device's spec.arm.credential. */
+    [CREDENTIAL_PREFIX_SETTING]: CredentialPrefix.optional(),
     ASE_GITOPS_GIT_CACHE: z.string().min(1).default(join(tmpdir(), "ase-gitops-git")),
     /** Folder inside the fleet repository that holds the manifests ("" = the whole repository). */
     ASE_GITOPS_FLEET_PATH: z
@@ -90,6 +93,8 @@ export interface Settings {
   repositories: string[];
   storageConnection: string;
   allowedEndpoints: string[];
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX, default DEVICE_). */
+  credentialPrefix: string;
   gitCache: string;
   fleetPath: string;
   /** Drift timer schedule; "" = off. */
@@ -131,6 +136,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     repositories: raw.ASE_GITOPS_REPOSITORIES,
     storageConnection: raw.AzureWebJobsStorage,
     allowedEndpoints: [...parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS.join(","))],
+    credentialPrefix: credentialPrefix(present),
     gitCache: raw.ASE_GITOPS_GIT_CACHE,
     fleetPath: raw.ASE_GITOPS_FLEET_PATH,
     driftSchedule: raw.ASE_GITOPS_DRIFT_SCHEDULE,

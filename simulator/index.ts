@@ -17,6 +17,7 @@ import { type ObservedState, ObservedState as ObservedStateSchema } from "../sha
 import type { CloudResource } from "./cloud.js";
 import { type DeviceSeed, type SimDevice, createDevice } from "./device-state.js";
 import { createFaultInjector, type FaultRates, parseFaultSpec } from "./faults.js";
+import { HostileOptions } from "./hostile.js";
 import { OperationRegistry } from "./operations.js";
 import { createRequestHandler } from "./server.js";
 import { createSimulatorTls } from "./tls.js";
@@ -45,6 +46,8 @@ export const SimulatorOptions = z.object({
   lroRetryAfterSec: z.number().int().min(0).default(0),
   /** Retry-After on injected 429s, seconds. */
   throttleRetryAfterSec: z.number().int().min(0).default(1),
+  /** Security tests: hand out links (token endpoint, operations, nextLink) to another origin. */
+  hostile: HostileOptions.optional(),
 });
 export type SimulatorOptions = z.input<typeof SimulatorOptions>;
 
@@ -142,6 +145,7 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     lroRetryAfterSec: options.lroRetryAfterSec,
     throttleRetryAfterSec: options.throttleRetryAfterSec,
     reclaimRisk: options.reclaimRisk,
+    ...(options.hostile ? { hostile: options.hostile } : {}),
     password: options.password,
     tokenLifetimeSec: options.tokenLifetimeSec,
     cloud: {

@@ -42,7 +42,7 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
     if (error instanceof DeviceError) throw new CliError(error.message);
     throw error;
   }
-  const fleet = await loadFleet(path).catch((error: unknown) => {
+  const fleet = await loadFleet(path, { credentialPrefix: settings.credentialPrefix }).catch((error: unknown) => {
     if (error instanceof FleetPathError) throw new CliError(error.message);
     throw error;
   });

@@ -72,7 +72,7 @@ export interface ApplyFleetOptions extends FleetOptions {
 
 /** Failures that mean "this device may not be touched as configured", not "it broke". */
 export function isRefusal(error: { code: string }): boolean {
-  return error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL";
+  return error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL" || error.code === "CREDENTIAL_NOT_ALLOWED";
 }
 
 export async function applyFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: ApplyFleetOptions): Promise<ApplyResult[]> {

@@ -33,6 +33,8 @@ export interface PlanJobDeps {
   allowedEndpoints: readonly string[];
   /** Folder of the fleet inside the repository ("" = the whole repository). */
   fleetPath: string;
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX): names outside it are INVALID_MANIFEST. */
+  credentialPrefix?: string;
   log?: { info(message: string): void; warn(message: string): void };
 }
 
@@ -207,7 +209,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
   try {
     const head = await cache.worktree(pr.headSha);
     worktrees.push(head);
-    const headFleet = await loadFleetAt(head.path, folder);
+    const headFleet = await loadFleetAt(head.path, folder, deps.credentialPrefix);
     const touched = (file: string | undefined) => file !== undefined && changedNow.has(file);
     const changedDevices: LoadedDevice[] = headFleet.devices.filter((d) => touched(d.file));
 
@@ -215,7 +217,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
     if (changedDevices.length > 0) {
       const trusted = await cache.worktree(fetched.defaultTip);
       worktrees.push(trusted);
-      defaultFleet = await loadFleetAt(trusted.path, folder);
+      defaultFleet = await loadFleetAt(trusted.path, folder, deps.credentialPrefix);
     }
     const decision = decideObservation(changedDevices, defaultFleet, deps.allowedEndpoints);
     notes.push(...trustNotes(decision.unobserved));
@@ -237,9 +239,9 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
   }
 }
 
-async function loadFleetAt(checkout: string, folder: string): Promise<FleetLoad> {
+async function loadFleetAt(checkout: string, folder: string, credentialPrefix: string | undefined): Promise<FleetLoad> {
   try {
-    return await loadFleet(folder ? join(checkout, folder) : checkout);
+    return await loadFleet(folder ? join(checkout, folder) : checkout, { credentialPrefix });
   } catch (error) {
     // The fleet folder does not exist at this commit: an empty fleet, not a failure.
     if ((error as { code?: unknown }).code === "FLEET_PATH_NOT_FOUND") return { devices: [], invalid: [] };

@@ -8,6 +8,7 @@ import { basename, dirname, join, relative, sep } from "node:path";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import type { z } from "zod";
 import type { PlanError } from "../plan/types.js";
+import { credentialNameProblem } from "./credential-name.js";
 import { EdgeDevice, KIND } from "./schema.js";
 import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
 
@@ -62,7 +63,16 @@ export class FleetPathError extends Error {
   }
 }
 
-export interface LoadFleetOptions {
+export interface ParseOptions {
+  /**
+   * The device credential namespace (credential-name.ts, from ASE_GITOPS_CREDENTIAL_PREFIX):
+   * a `spec.arm.credential` outside it is INVALID_MANIFEST. Unset: not checked here (callers
+   * that only read device names); the device adapters refuse such a name again at use.
+   */
+  credentialPrefix?: string;
+}
+
+export interface LoadFleetOptions extends ParseOptions {
   /** Keep only these files (relative posix paths), e.g. the ones a pull request changed. */
   include?: (relativePath: string) => boolean;
   /** Files read at once. */
@@ -98,7 +108,7 @@ export async function loadFleet(root: string, options: LoadFleetOptions = {}): P
     while (next < selected.length) {
       const index = next++;
       const file = selected[index]!;
-      results[index] = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))));
+      results[index] = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))), options);
     }
   };
   const workers = Math.max(1, Math.min(options.concurrency ?? 16, selected.length));
@@ -125,7 +135,7 @@ function fileError(file: string, message: string, line = 1): InvalidManifest {
 }
 
 /** Reads one file: size and encoding checked before YAML sees a byte. */
-export async function loadManifestFile(path: string, file: string): Promise<ManifestFileResult> {
+export async function loadManifestFile(path: string, file: string, options: ParseOptions = {}): Promise<ManifestFileResult> {
   let bytes: Buffer;
   try {
     const info = await stat(path);
@@ -142,11 +152,11 @@ export async function loadManifestFile(path: string, file: string): Promise<Mani
   } catch {
     return { devices: [], invalid: [fileError(file, "file is not valid UTF-8 text")] };
   }
-  return parseManifestText(text, file);
+  return parseManifestText(text, file, options);
 }
 
 /** Parses the text of one manifest file (exported for callers that read from git objects). */
-export function parseManifestText(text: string, file: string): ManifestFileResult {
+export function parseManifestText(text: string, file: string, options: ParseOptions = {}): ManifestFileResult {
   const result: ManifestFileResult = { devices: [], invalid: [] };
   if (text.includes("\u0000")) {
     result.invalid.push(fileError(file, "file contains NUL bytes; a manifest is YAML text"));
@@ -155,7 +165,7 @@ export function parseManifestText(text: string, file: string): ManifestFileResul
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const doc of Array.isArray(docs) ? docs : []) {
-    const outcome = readDocument(doc, file, lineCounter);
+    const outcome = readDocument(doc, file, lineCounter, options);
     if (outcome === undefined) continue;
     if ("manifest" in outcome) result.devices.push(outcome);
     else result.invalid.push(outcome);
@@ -167,7 +177,7 @@ function yamlMessage(message: string): string {
   return message.split(/ at line \d+, column \d+/)[0]!.trim();
 }
 
-function readDocument(doc: Document, file: string, lineCounter: LineCounter): LoadedDevice | InvalidManifest | undefined {
+function readDocument(doc: Document, file: string, lineCounter: LineCounter, options: ParseOptions): LoadedDevice | InvalidManifest | undefined {
   if (doc.errors.length > 0) {
     return {
       name: file,
@@ -197,7 +207,20 @@ function readDocument(doc: Document, file: string, lineCounter: LineCounter): Lo
     const name = isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
     return { name, file, errors: parsed.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter)) };
   }
+  const credential = credentialProblem(parsed.data, options);
+  if (credential) {
+    const error: PlanError = { code: "INVALID_MANIFEST", message: credential.message, file, line: lineOfPath(doc, credential.path, lineCounter) };
+    return { name: parsed.data.metadata.name, file, errors: [error] };
+  }
   return { manifest: parsed.data, file, lines: manifestLines(doc, parsed.data, lineCounter) };
+}
+
+/** A credential-naming field outside the device credential namespace (only spec.arm.credential today). */
+function credentialProblem(manifest: EdgeDevice, options: ParseOptions): { path: DocPath; message: string } | undefined {
+  const name = manifest.spec.arm?.credential;
+  if (options.credentialPrefix === undefined || name === undefined) return undefined;
+  const problem = credentialNameProblem(name, options.credentialPrefix);
+  return problem ? { path: ["spec", "arm", "credential"], message: `spec.arm.credential: ${problem}` } : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
