@@ -25,10 +25,15 @@ export class CloneUrlError extends Error {
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
-/** The GitHub web server of an API base URL: api.github.com -> github.com, HOST/api/v3 -> HOST. */
+/**
+ * The GitHub web server of an API base URL: api.github.com -> github.com,
+ * api.SUBDOMAIN.ghe.com -> SUBDOMAIN.ghe.com (GHE.com), HOST/api/v3 -> HOST (Enterprise Server).
+ */
 export function serverUrlOf(apiUrl: string): string {
   const url = new URL(apiUrl);
-  if (url.hostname.toLowerCase() === "api.github.com") return "https://github.com";
+  const host = url.hostname.toLowerCase();
+  if (host === "api.github.com") return "https://github.com";
+  if (/^api\.[a-z0-9-]+\.ghe\.com$/.test(host)) return `https://${host.slice(4)}`;
   const path = url.pathname.replace(/\/+$/, "").replace(/\/api\/v3$/i, "");
   return `${url.protocol}//${url.host}${path}`;
 }

@@ -13,6 +13,7 @@ import { createWebhookHandler } from "../../functions/githubWebhook.js";
 import type { Runtime } from "../../functions/runtime/compose.js";
 import { resolveTargets } from "../../shared/drift/targets.js";
 import { createRepoCache } from "../../shared/git/repo-cache.js";
+import { serverUrlOf } from "../../shared/github/clone-url.js";
 import { createGitHubClients } from "../../shared/github/octokit-client.js";
 import { QUEUES } from "../../shared/github/job-messages.js";
 import { loadSettings } from "../../shared/settings.js";
@@ -62,6 +63,8 @@ describe("the webhook takes the clone URL from configuration", () => {
     const ghes = await deliver(runtime({ GITHUB_API_URL: "https://ghe.contoso.com/api/v3" }), EVIL);
     expect(ghes.jobs[0]!.repository.cloneUrl).toBe("https://ghe.contoso.com/contoso/edge-fleet.git");
     expect(loadSettings({ ...harness.env, GITHUB_API_URL: "https://api.github.com" }).githubServerUrl).toBe("https://github.com");
+    expect(serverUrlOf("https://ghe.contoso.com/api/v3/")).toBe("https://ghe.contoso.com");
+    expect(serverUrlOf("https://api.octo.ghe.com")).toBe("https://octo.ghe.com");
     const queue = queueClient(harness.azurite.connectionString, QUEUES.plan);
     await queue.clearMessages();
     const explicit = await deliver(runtime({ GITHUB_SERVER_URL: "https://git.contoso.com/" }), EVIL);
