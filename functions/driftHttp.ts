@@ -25,7 +25,7 @@ export function createDriftHttpHandler(runtime: () => Runtime, overrides: Partia
       {
         secrets: rt.settings.webhookSecrets,
         repositories: rt.settings.repositories,
-        resolveTargets: (repositories) => resolveTargets(rt.github, repositories),
+        resolveTargets: (repositories) => resolveTargets(rt.github, repositories, rt.settings),
         fanOut: fanOutDeps(rt, log),
         waitSeconds: rt.settings.driftWaitSeconds,
         ...overrides,

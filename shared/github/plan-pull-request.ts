@@ -8,6 +8,7 @@
  * no longer the newest skips its work, and never writes the comment over a newer plan.
  */
 import { join } from "node:path";
+import { code, codeBlock } from "../markdown/escape.js";
 import { manifestChanges } from "../git/changed-files.js";
 import { fetchPullRequest } from "../git/pull-request-fetch.js";
 import type { RepoCache, Worktree } from "../git/repo-cache.js";
@@ -136,7 +137,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
       const message = (error as Error).message ?? String(error);
       await updateCheck({
         conclusion: "failure",
-        output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n\`\`\`\n${message.slice(0, 2000)}\n\`\`\`` },
+        output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n${codeBlock(message.slice(0, 2000))}` },
       }).catch(() => undefined);
     }
     throw error;
@@ -230,7 +231,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
 
     const removed = await removedDevices(cache, fetched.mergeBase, changes, headFleet, folder);
     if (removed.length > 0) {
-      const names = removed.slice(0, 8).map((n) => `\`${n}\``).join(", ");
+      const names = removed.slice(0, 8).map(code).join(", ");
       notes.push(`Removed from the fleet: ${names}${removed.length > 8 ? ` and ${removed.length - 8} more` : ""}. Their manifests are deleted in this pull request, so ase-gitops stops planning and reconciling them; nothing on the devices is deleted.`);
     }
     return { plan: { devices, summary: summarize(devices) }, notes };

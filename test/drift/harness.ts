@@ -80,7 +80,7 @@ export async function startDriftBench(given: EdgeDevice[], options: { sim?: Part
     pumpDevices,
     async dispatch(clientPayload) {
       const payload = { ...dispatchPayload(repo.remote, "drift-check"), ...(clientPayload !== undefined ? { client_payload: clientPayload } : {}) };
-      const webhook = createWebhookHandler(() => ({ secrets: rt.settings.webhookSecrets, repositories: rt.settings.repositories, deliveries: rt.deliveries, queue: rt.queue }));
+      const webhook = createWebhookHandler(() => ({ secrets: rt.settings.webhookSecrets, repositories: rt.settings.repositories, cloneUrls: rt.settings, deliveries: rt.deliveries, queue: rt.queue }));
       const response = await webhook(httpRequest(delivery("repository_dispatch", payload)), invocationContext("githubWebhook"));
       await pumpQueue(queueClient(harness.azurite.connectionString, QUEUES.drift), createDriftJobHandler(() => rt), logs);
       await pumpDevices();
