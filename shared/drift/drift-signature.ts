@@ -41,7 +41,7 @@ export async function verifyDriftRequest(
   if (!(await verifySignature(secrets, driftSignedPayload(timestamp, rawBody), signature))) {
     return { ok: false, message: `missing or invalid X-Hub-Signature-256: ${HOW_TO_SIGN}` };
   }
-  const skew = Math.round(nowMs / 1000 - Number(timestamp));
+  const skew = Math.floor(nowMs / 1000) - Number(timestamp);
   if (Math.abs(skew) > DRIFT_SIGNATURE_TOLERANCE_SECONDS) {
     return {
       ok: false,
