@@ -133,11 +133,11 @@ describe("local runtime: request bodies", () => {
   });
 
   it("a Content-Length smaller than the body lets only that many bytes through", async () => {
-    // The handler sees "{}" (unsigned: 401); the rest is no request at all (400) and the
-    // connection is closed; nothing of it is buffered as a body.
+    // The handler sees "{}" (unsigned: 401); the rest is no request at all (400, which may
+    // come first and close the connection) and is never buffered as a body (no 413).
     const rest = Buffer.alloc(LIMIT + 1024 * 1024, "x");
     const exchange = await rawExchange(head(["Content-Length: 2"]), [Buffer.from("{}"), rest]);
-    expect(statusOf(exchange.response)).toBe("401");
+    expect(["400", "401"]).toContain(statusOf(exchange.response));
     expect(exchange.response).not.toMatch(/ 413 /);
     expect(exchange.closed).toBe(true);
     expect(exchange.elapsedMs).toBeLessThan(5_000);
