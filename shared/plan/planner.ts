@@ -7,6 +7,7 @@
 import { type ClaimState, freeGpus, stateFromObserved } from "../claims/model.js";
 import { gpusOfSize, lookupVmSize } from "../claims/sizes.js";
 import type { FleetLoad, LoadedDevice, ManifestLines } from "../manifest/load.js";
+import { keyedRecord, ownValue } from "../own-keys.js";
 import type { EdgeDevice, OsSpec } from "../manifest/schema.js";
 import { buildSteps, updateNeedsManualStop } from "./build-steps.js";
 import { type DesiredDevice, desiredFromManifest, divergences } from "./desired.js";
@@ -22,7 +23,7 @@ export interface PlanDeviceInput {
 }
 
 export function gpuClaims(state: ClaimState): GpuClaims {
-  const vms: Record<string, number> = {};
+  const vms = keyedRecord<number>();
   for (const vm of state.vms) if (vm.heldGpus > 0) vms[vm.name] = vm.heldGpus;
   return { kubernetes: state.kubernetes.gpus, vms, free: Math.max(0, freeGpus(state)) };
 }
@@ -300,7 +301,7 @@ export function planFleet(fleet: FleetLoad, observed: ObservedState = { devices:
   for (const [name, devices] of byDevice) {
     if (devices.length === 1) {
       const device = devices[0]!;
-      entries.set(name, planDevice(device, observed.devices[name]));
+      entries.set(name, planDevice(device, ownValue(observed.devices, name)));
     } else {
       entries.set(name, duplicateDevice(name, devices));
     }
