@@ -205,12 +205,18 @@ function syntaxErrors(doc: Document, file: string, lineCounter: LineCounter): Pl
   }));
 }
 
+/** The document's metadata.name when it has one (read without toJS), else the file. */
+function declaredName(doc: Document, file: string): string {
+  const name = doc.getIn(["metadata", "name"]);
+  return typeof name === "string" && name ? name : file;
+}
+
 function readDocument(doc: Document, file: string, lineCounter: LineCounter): LoadedDevice | InvalidManifest | undefined {
   if (doc.errors.length > 0) return { name: file, file, errors: capErrors(syntaxErrors(doc, file, lineCounter)) };
   const keys = keyProblems(doc, MAX_ALIASES_PER_DOCUMENT);
   if (keys.length > 0) {
     const errors = keys.map((problem) => ({ code: "INVALID_MANIFEST" as const, message: problem.message, file, line: lineCounter.linePos(problem.offset).line }));
-    return { name: file, file, errors: capErrors(errors) };
+    return { name: declaredName(doc, file), file, errors: capErrors(errors) };
   }
   let value: unknown;
   try {
