@@ -132,8 +132,12 @@ function listVms(names: string[]): string {
   return names.length === 1 ? `GPU VM ${names[0]} is` : `GPU VMs ${names.join(", ")} are`;
 }
 
+/** Sizes by VM name, built once per device: one lookup per failure must not scan the list. */
+const sizeIndexes = new WeakMap<DesiredDevice, Map<string, string>>();
 function desiredSize(desired: DesiredDevice, vm: string | undefined): string {
-  return desired.vms.find((v) => v.name === vm)?.size ?? "";
+  let sizes = sizeIndexes.get(desired);
+  if (!sizes) sizeIndexes.set(desired, (sizes = new Map(desired.vms.map((v) => [v.name, v.size]))));
+  return (vm !== undefined ? sizes.get(vm) : undefined) ?? "";
 }
 
 interface Locator {
@@ -147,13 +151,18 @@ function locator(input: PlanDeviceInput): Locator {
   const { file, lines, manifest } = input;
   const line = (value: number | undefined) => (value === undefined ? { file } : { file, line: value });
   const indexLine: Locator["indexLine"] = (index, field) => line(lines?.vms[index]?.[field] ?? lines?.document);
+  // The first entry of each name, as findIndex would find it.
+  const firstIndex = new Map<string, number>();
+  manifest.spec.virtualMachines.forEach((v, index) => {
+    if (!firstIndex.has(v.name)) firstIndex.set(v.name, index);
+  });
   return {
     lines,
     line,
     indexLine,
     vmLine: (vm, field) => {
-      const index = manifest.spec.virtualMachines.findIndex((v) => v.name === vm);
-      return index < 0 ? line(lines?.kubernetes ?? lines?.document) : indexLine(index, field);
+      const index = vm === undefined ? undefined : firstIndex.get(vm);
+      return index === undefined ? line(lines?.kubernetes ?? lines?.document) : indexLine(index, field);
     },
   };
 }
