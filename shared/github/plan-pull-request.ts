@@ -258,8 +258,14 @@ async function removedDevices(
   headFleet: FleetLoad,
   folder: string,
 ): Promise<string[]> {
-  const atHead = new Set(headFleet.devices.map((d) => d.manifest.metadata.name));
-  const oldPaths = changes.flatMap((c) => (c.status === "deleted" ? [c.path] : c.status === "renamed" && c.previousPath ? [c.previousPath] : []));
+  // A manifest that is invalid at head still names its device (or at least its file): it is
+  // reported as invalid in the plan, not as removed (issue 9, item 8).
+  const atHead = new Set([...headFleet.devices.map((d) => d.manifest.metadata.name), ...headFleet.invalid.map((i) => i.name)]);
+  const rel = (path: string) => (folder ? path.slice(folder.length + 1) : path);
+  const brokenAtHead = new Set(headFleet.invalid.map((i) => i.file));
+  const oldPaths = changes.flatMap((c) =>
+    c.status === "deleted" ? [c.path] : c.status === "renamed" && c.previousPath && !brokenAtHead.has(rel(c.path)) ? [c.previousPath] : [],
+  );
   const names = new Set<string>();
   for (const path of oldPaths) {
     if (folder && !path.startsWith(`${folder}/`)) continue;
