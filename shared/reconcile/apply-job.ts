@@ -31,6 +31,7 @@ import { advanceDevice, type TurnEvent, type TurnResult } from "./advance-device
 import type { ApplySettings } from "./apply-settings.js";
 import { DEFAULT_APPLY_SETTINGS } from "./apply-settings.js";
 import { APPLY_QUEUE, type ApplyJob } from "./messages.js";
+import { runningStepMessage } from "./typical-durations.js";
 
 export interface ApplyJobDeps {
   repos: RepoCache;
@@ -107,6 +108,8 @@ interface Status {
   report: boolean;
   /** Whether the job keeps owning the device (it comes back). */
   keepOwner: boolean;
+  /** The step a waiting job waits for (shown while it runs). */
+  pendingStep?: { action: string; vm?: string; startedAt: Date };
 }
 
 export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: ApplyAttempt): Promise<ApplyJobOutcome> {
@@ -234,7 +237,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
             // Progress a person can follow: one result write and one report per started step.
             await deps.runs.putResult(repository, job.commit, {
               device: job.device, file: job.file, outcome: "running", attempt: tries,
-              action: event.action, message: `${event.action}${event.vm ? ` ${event.vm}` : ""} started ${new Date(now()).toISOString()}`,
+              action: event.action, message: runningStepMessage(event.action, event.vm, new Date(now())),
             });
             await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report: ${(error as Error).message}`));
           }
@@ -280,7 +283,10 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
           status.outcome = "failed";
           status.message = `still waiting for ${turn.pending.action} after ${job.waits} checks; giving up`;
           status.deviceState = { outcome: "failed" };
-        } else requeueAfter(turn.delayMs, `waiting for ${turn.pending.action}${turn.pending.vm ? ` ${turn.pending.vm}` : ""}`, { waits: job.waits + 1 });
+        } else {
+          requeueAfter(turn.delayMs, `waiting for ${turn.pending.action}${turn.pending.vm ? ` ${turn.pending.vm}` : ""}`, { waits: job.waits + 1 });
+          status.pendingStep = { action: turn.pending.action, ...(turn.pending.vm ? { vm: turn.pending.vm } : {}), startedAt: new Date(turn.pending.startedAt) };
+        }
         break;
       case "continue":
         requeueAfter(0, "budget spent", { waits: job.waits + 1 });
@@ -348,7 +354,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
         if (status.report) {
           await deps.runs.putResult(repository, job.commit, {
             device: job.device, file: job.file, outcome: status.requeue.reason.startsWith("try") ? "pending" : "running", attempt: tries,
-            message: status.message ?? status.requeue.reason,
+            message: status.message ?? (status.pendingStep ? runningStepMessage(status.pendingStep.action, status.pendingStep.vm, status.pendingStep.startedAt) : status.requeue.reason),
           });
         }
         deps.log?.info(`${job.device}@${job.commit.slice(0, 7)}: ${status.requeue.reason}; back in ${status.requeue.delaySeconds} s`);

@@ -21,6 +21,10 @@ describe("resumable apply: one bounded turn per invocation", () => {
     const pending = (await h.deps.locks.read(REPO, "dev"))!;
     expect(pending.pending).toMatchObject({ ref: { kind: "deployment", name: vmDeploymentName("web") }, action: "createVm", vm: "web" });
     expect(pending.owner).toBe(sha(1));
+    // Progress a person can follow: the step, when it started, how long such steps take.
+    expect(h.runs.resultRows.get(`${sha(1)}:dev`)).toMatchObject({
+      outcome: "running", message: expect.stringMatching(/^createVm web, started \d\d:\d\d:\d\d UTC \(usually about 18 min\)$/),
+    });
 
     let next = h.nextJob();
     expect(next).toMatchObject({ failures: 0, waits: 1 });
@@ -33,6 +37,8 @@ describe("resumable apply: one bounded turn per invocation", () => {
     // The lock is free again, and nothing is pending.
     expect(await h.deps.locks.read(REPO, "dev")).toMatchObject({ ownerUntil: 0, heldUntil: 0 });
     expect((await h.deps.locks.read(REPO, "dev"))!.pending).toBeUndefined();
+    // GitHub writes stay bounded: one report per started step and one for the outcome, none per wait.
+    expect(h.reports).toEqual([sha(1), sha(1)]);
     const statuses = h.journal.entries.map((e) => `${e.action}:${e.status}`);
     expect(statuses).toEqual(["createVm:started", "createVm:waiting", "createVm:waiting", "createVm:succeeded", "outcome:converged"]);
   });
