@@ -16,7 +16,7 @@ import type { ExtensionState } from "../claims/model.js";
 import { createCloudCredential, createCloudTrust, DEFAULT_CLOUD_AUTHORITY_HOST } from "./cloud-credential.js";
 import { createDeviceCredential, scopeFor } from "./credential.js";
 import { DeviceError, translateError } from "./errors.js";
-import { hostGuardPolicy, trustedPrefix } from "./host-guard.js";
+import { hostForMessage, hostGuardPolicy, isUnder, trustedPrefix } from "./host-guard.js";
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
 import {
   type DeviceAction, type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE,
@@ -203,16 +203,13 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
    * credential goes only to this device's own endpoints, so anything else is refused.
    */
   const clientForUrl = (url: string): Sender => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new DeviceError("UNEXPECTED_RESPONSE", `${name}: an operation URL that is not a URL`, false);
-    }
-    const under = (root: string) => parsed.protocol === "https:" && `${parsed.origin}${parsed.pathname}`.startsWith(`${root}/`);
-    if (cloud && under(dbe.base)) return dataBoxEdge;
-    if (under(base)) return resources;
-    throw new DeviceError("UNEXPECTED_RESPONSE", `${name}: the device named an operation URL outside its endpoint; not followed`, false);
+    if (cloud && isUnder(url, [trustedPrefix(dbe.base)])) return dataBoxEdge;
+    if (isUnder(url, [trustedPrefix(base)])) return resources;
+    throw new DeviceError(
+      "FOREIGN_HOST_REFUSED",
+      `${name}: the device named an operation URL at ${hostForMessage(url)}, outside its own endpoint; not followed`,
+      false,
+    );
   };
   const asyncRef = (response: PipelineResponse, what: string): OperationRef | undefined => {
     const url = response.headers.get("azure-asyncoperation") ?? response.headers.get("location");
