@@ -90,7 +90,8 @@ async function main(): Promise<number> {
   const h = await startHarness({
     fleet: FLEET,
     observed,
-    simulator: { targetRelease: TARGET_RELEASE, latencyMs: 20 },
+    // Real durations at 1/1000: a VM create takes about a second, the update about five.
+    simulator: { targetRelease: TARGET_RELEASE, latencyMs: 20, timeScale: 0.001 },
     leaseSeconds: 10,
   });
   try {

@@ -192,8 +192,9 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     }
   };
   const retryAfterOf = (response: PipelineResponse): number | undefined => {
-    const seconds = Number(response.headers.get("retry-after"));
-    return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+    const header = response.headers.get("retry-after");
+    const seconds = header === undefined ? Number.NaN : Number(header);
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
   };
   const armPath = `${base}/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers`;
   const dbePath = () => `${dbe.base}/subscriptions/${dbe.subscriptionId}/resourceGroups/${dbe.rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${encodeURIComponent(dbe.name)}`;
@@ -270,20 +271,28 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   };
   const checkOperation = async (ref: OperationRef): Promise<OperationProgress> => {
     try {
+      if (ref.kind === "deployment" && ref.url) {
+        // The deployment's operation status carries the device's Retry-After; its record the error.
+        const status = await send(clientForUrl(ref.url), "GET", ref.url);
+        const state = String(jsonOf(status).status ?? "");
+        if (/^(inprogress|running|accepted)$/i.test(state)) {
+          return { state: "running", ...(retryAfterOf(status) !== undefined ? { retryAfterSec: retryAfterOf(status) } : {}) };
+        }
+      }
       if (ref.kind === "deployment") {
         const response = await send(resources, "GET", deploymentUrl(ref.name));
         const record = jsonOf(response);
         const state = String(record.properties?.provisioningState ?? "");
         if (/^succeeded$/i.test(state)) return { state: "succeeded" };
         if (/^(failed|canceled)$/i.test(state)) return failedDeployment(ref.name, record);
-        return { state: "running", ...(retryAfterOf(response) ? { retryAfterSec: retryAfterOf(response) } : {}) };
+        return { state: "running", ...(retryAfterOf(response) !== undefined ? { retryAfterSec: retryAfterOf(response) } : {}) };
       }
       const response = await send(clientForUrl(ref.url), "GET", ref.url);
       const retryAfterSec = retryAfterOf(response);
       const body = jsonOf(response);
       const status = typeof body.status === "string" ? body.status : undefined;
       if (status ? /^(inprogress|running|accepted|notstarted)$/i.test(status) : response.status === 202) {
-        return { state: "running", ...(retryAfterSec ? { retryAfterSec } : {}) };
+        return { state: "running", ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) };
       }
       if (status && /^(failed|canceled)$/i.test(status)) {
         const translated = translateError({ code: body.error?.code ?? "InternalOperationError", message: body.error?.message ?? `${ref.what} ended ${status}` }, `${name}: ${ref.what}`);
@@ -316,12 +325,14 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
         },
       };
       try {
-        await call(`deploy ${deployment}`, () => send(resources, "PUT", deploymentUrl(deployment), body));
+        const response = await call(`deploy ${deployment}`, () => send(resources, "PUT", deploymentUrl(deployment), body));
+        const url = response.headers.get("azure-asyncoperation");
+        return { kind: "deployment", name: deployment, ...(url && isUnder(url, [trustedPrefix(base)]) ? { url } : {}) };
       } catch (err) {
         // Already running under this name: that is the operation to wait for.
         if (!(err instanceof DeviceError && err.details.providerCode === "DeploymentActive")) throw err;
+        return { kind: "deployment", name: deployment };
       }
-      return { kind: "deployment", name: deployment };
     },
     beginAction,
     checkOperation,

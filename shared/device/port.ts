@@ -38,8 +38,8 @@ export interface DeploymentOutcome {
 
 /** A device operation started and not waited for: what to check later (journaled). */
 export type OperationRef =
-  /** An ARM template deployment, checked by its stable name. */
-  | { kind: "deployment"; name: string }
+  /** An ARM template deployment, checked by its stable name (and its status URL, which says how long to wait, when known). */
+  | { kind: "deployment"; name: string; url?: string }
   /** An async operation, checked at its Azure-AsyncOperation (or Location) URL on the device. */
   | { kind: "async"; url: string; what: string };
 

@@ -69,6 +69,8 @@ export type TurnResult =
   | { status: "superseded"; by: string; stepsDone: number }
   | { status: "lost-lock"; stepsDone: number };
 
+const MIN_RECHECK_MS = 250;
+
 const refLabel = (ref: OperationRef) => (ref.kind === "deployment" ? { deployment: ref.name } : { operation: ref.url });
 
 export async function advanceDevice(deps: AdvanceDeps, options: AdvanceOptions): Promise<TurnResult> {
@@ -86,7 +88,8 @@ export async function advanceDevice(deps: AdvanceDeps, options: AdvanceOptions):
       const progress = await deps.check(pending.ref);
       if (progress.state === "running") {
         if (!(await deps.record(pending))) return { status: "lost-lock", stepsDone };
-        const delayMs = Math.min(options.maxDelayMs, progress.retryAfterSec ? progress.retryAfterSec * 1000 : options.pollMs);
+        // Retry-After 0 means "almost done": look again shortly, never spin.
+        const delayMs = Math.min(options.maxDelayMs, progress.retryAfterSec !== undefined ? Math.max(MIN_RECHECK_MS, progress.retryAfterSec * 1000) : options.pollMs);
         // Short waits stay inside the turn when the turn has the time (queue delays are whole seconds).
         const left = options.deadline - deps.now();
         if (delayMs < left && (delayMs < 1000 || delayMs <= options.inlineWaitMs)) {

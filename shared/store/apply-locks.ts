@@ -19,7 +19,7 @@ export const APPLY_LOCKS_TABLE = "applylocks";
 
 export const PendingOperation = z.object({
   ref: z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("deployment"), name: z.string().min(1) }),
+    z.object({ kind: z.literal("deployment"), name: z.string().min(1), url: z.string().url().optional() }),
     z.object({ kind: z.literal("async"), url: z.string().url(), what: z.string() }),
   ]),
   /** The plan step it belongs to, and which part of it (updateSoftware: download, install). */
