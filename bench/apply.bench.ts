@@ -46,7 +46,7 @@ async function startChildSimulator(manifests: EdgeDevice[]) {
   const dir = await mkdtemp(join(tmpdir(), "ase-bench-"));
   await writeFile(join(dir, "fleet.yaml"), manifests.map((m) => stringify(m)).join("---\n"));
   const script = `const { startSimulator } = await import(${JSON.stringify(simulatorModule)});
-    const sim = await startSimulator({ fleet: ${JSON.stringify(dir)}, latencyMs: ${LATENCY_MS} });
+    const sim = await startSimulator({ fleet: ${JSON.stringify(dir)}, latencyMs: ${LATENCY_MS}, timeScale: 0.000001 });
     console.log(JSON.stringify({ port: sim.port, ca: sim.caPath, devices: sim.devices }));
     process.on("SIGTERM", async () => { console.log(JSON.stringify({ requests: sim.requests.length })); await sim.close(); process.exit(0); });`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });

@@ -103,6 +103,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       ASE_GITOPS_GIT_CACHE: join(scratch, "git-cache"),
       ASE_GITOPS_POLL_INTERVAL_MS: "50",
       ASE_GITOPS_RETRY_BASE_MS: "50",
+      // Operations run scaled down: re-check them often, and retry a busy device soon.
+      ASE_GITOPS_APPLY_POLL_MS: "100",
+      ASE_GITOPS_APPLY_LOCK_RETRY_MS: "1000",
+      // Short turns: a killed worker's hold on its device lapses within seconds.
+      ASE_GITOPS_APPLY_BUDGET_MS: "10000",
+      ASE_GITOPS_APPLY_HOLD_MARGIN_MS: "2000",
+      ASE_GITOPS_APPLY_FAILURE_BACKOFF_MS: "500",
       ...Object.fromEntries(credentialSettings(files).map((name) => [name, password])),
       ...options.settings,
     };

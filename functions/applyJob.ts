@@ -1,7 +1,8 @@
 /**
- * Queue trigger for `apply-jobs`: one device at one pushed commit. Transient failures are
- * rethrown so the queue delivers the job again; after the 5th try it lands in
- * `apply-jobs-poison`, with its failure already recorded and reported.
+ * Queue trigger for `apply-jobs`: one bounded turn of one device at one pushed commit
+ * (shared/reconcile/apply-job.ts). A job that waits for a device operation, for the device
+ * lock, or after a transient failure is sent again with a visibility delay and this message
+ * completes; only a worker that dies or times out mid-turn makes the queue deliver it again.
  */
 import { app, type InvocationContext } from "@azure/functions";
 import { connectDevice } from "../shared/device/connect.js";
@@ -32,6 +33,7 @@ export function createApplyJobHandler(runtime: () => Runtime) {
         connect: (manifest) => connectDevice(manifest, rt.device),
         deviceSettings: rt.device,
         report: rt.reporterFor(job.installationId),
+        settings: rt.apply,
         log: { info: (m) => context.log(m), warn: (m) => context.warn(m) },
       },
       job,

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     "lease-seconds": { type: "string" },
     "retry-delay-seconds": { type: "string" },
     "body-timeout-seconds": { type: "string" },
+    "function-timeout-scale": { type: "string" },
   },
 });
 
@@ -32,6 +33,7 @@ try {
     ...(values["lease-seconds"] !== undefined ? { leaseSeconds: Number(values["lease-seconds"]) } : {}),
     ...(values["retry-delay-seconds"] !== undefined ? { retryDelaySeconds: Number(values["retry-delay-seconds"]) } : {}),
     ...(bodyTimeout !== undefined ? { bodyTimeoutMs: Number(bodyTimeout) * 1000 } : {}),
+    ...(values["function-timeout-scale"] !== undefined ? { functionTimeoutScale: Number(values["function-timeout-scale"]) } : {}),
     log: { info: (m) => console.error(m), error: (m) => console.error(m) },
   });
   console.log(

@@ -10,6 +10,8 @@ const TimeSpan = z.string().regex(/^\d{2}:\d{2}:\d{2}$/).transform((text) => {
 
 const HostJson = z.object({
   version: z.literal("2.0"),
+  /** The Functions host's default on the Consumption plan: 5 minutes. */
+  functionTimeout: TimeSpan.default(5 * 60_000),
   extensions: z
     .object({
       http: z.object({ routePrefix: z.string().default("api") }).default({ routePrefix: "api" }),
@@ -29,6 +31,8 @@ const HostJson = z.object({
 
 export interface HostConfig {
   routePrefix: string;
+  /** host.json functionTimeout: an invocation past it is abandoned. */
+  functionTimeoutMs: number;
   queues: {
     maxDequeueCount: number;
     /** Messages in flight per queue (batchSize + newBatchThreshold, as the host does). */
@@ -47,6 +51,7 @@ export async function readHostConfig(root: string): Promise<HostConfig> {
   const batchSize = queues.batchSize;
   return {
     routePrefix: parsed.extensions.http.routePrefix,
+    functionTimeoutMs: parsed.functionTimeout,
     queues: {
       maxDequeueCount: queues.maxDequeueCount,
       batchSize,

@@ -32,6 +32,19 @@ export interface LocalRuntimeOptions {
   retryDelaySeconds?: number;
   /** How long a request body may take to arrive (default 5 s). */
   bodyTimeoutMs?: number;
+  /**
+   * host.json functionTimeout times this (tests run long operations scaled down, so their
+   * timeout is too). Default: ASE_GITOPS_FUNCTION_TIMEOUT_SCALE, else 1.
+   */
+  functionTimeoutScale?: number;
+}
+
+export const FUNCTION_TIMEOUT_SCALE_ENV = "ASE_GITOPS_FUNCTION_TIMEOUT_SCALE";
+
+function timeoutScale(option: number | undefined, settings: Record<string, string>): number {
+  const raw = option ?? (settings[FUNCTION_TIMEOUT_SCALE_ENV] ? Number(settings[FUNCTION_TIMEOUT_SCALE_ENV]) : 1);
+  if (!Number.isFinite(raw) || raw <= 0) throw new Error(`${FUNCTION_TIMEOUT_SCALE_ENV} / functionTimeoutScale must be a positive number, not ${JSON.stringify(settings[FUNCTION_TIMEOUT_SCALE_ENV] ?? option)}`);
+  return raw;
 }
 
 export interface LocalRuntime {
@@ -128,6 +141,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const hook of registry.hooks.get("appStart") ?? []) await hook({ hookData: {} });
 
     const host = await readHostConfig(options.root);
+    const functionTimeoutMs = host.functionTimeoutMs * timeoutScale(options.functionTimeoutScale, settings);
+    log.info(`functionTimeout: ${(functionTimeoutMs / 1000).toFixed(1)} s`);
     http = await startHttpHost({
       functions: registry.functions,
       routePrefix: host.routePrefix,
@@ -148,6 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           config: options.retryDelaySeconds === undefined ? host.queues : { ...host.queues, retryDelayMs: options.retryDelaySeconds * 1000 },
           log,
           leaseSeconds: options.leaseSeconds,
+          functionTimeoutMs,
         }),
       );
     }

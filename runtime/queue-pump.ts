@@ -4,6 +4,9 @@
  * processed (renewed as long as the handler runs, so a killed worker's message comes back
  * after one lease), deleted on success, made visible again after host.json's
  * visibilityTimeout on failure, and moved to `<queue>-poison` after maxDequeueCount tries.
+ * An invocation that runs past functionTimeout is abandoned as the host does: its result
+ * is ignored, its lease is no longer renewed, and the message comes back after the lease.
+ * A queue that disappeared (a restarted Azurite) is created again when a read says so.
  */
 import { randomUUID } from "node:crypto";
 import functions from "@azure/functions";
@@ -25,6 +28,8 @@ export interface QueuePumpOptions {
   leaseSeconds?: number;
   /** First poll interval when the queue is empty; doubles up to maxPollingInterval. */
   minPollMs?: number;
+  /** host.json functionTimeout (already scaled); undefined = no limit. */
+  functionTimeoutMs?: number;
 }
 
 export interface QueuePump {
@@ -33,7 +38,11 @@ export interface QueuePump {
   stop(): Promise<void>;
   /** Messages handled so far (any outcome). */
   readonly handled: number;
+  /** Invocations abandoned at functionTimeout. */
+  readonly timeouts: number;
 }
+
+const isQueueNotFound = (error: unknown) => (error as { code?: unknown } | undefined)?.code === "QueueNotFound";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,10 +56,19 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
   const inFlight = new Set<Promise<void>>();
   let running = true;
   let handled = 0;
+  let timeouts = 0;
   let wake: (() => void) | undefined;
 
+  const ensureQueues = async () => {
+    await queue.createIfNotExists();
+    await poison.createIfNotExists();
+  };
   const moveToPoison = async (message: DequeuedMessageItem) => {
-    await poison.sendMessage(message.messageText);
+    await poison.sendMessage(message.messageText).catch(async (error: unknown) => {
+      if (!isQueueNotFound(error)) throw error;
+      await ensureQueues();
+      await poison.sendMessage(message.messageText);
+    });
     await queue.deleteMessage(message.messageId, message.popReceipt);
     log.error(`[${fn.metadata.name}] message ${message.messageId} moved to ${options.queueName}-poison after ${message.dequeueCount} tries`);
   };
@@ -93,15 +111,39 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
       },
     });
     let failure: unknown;
+    let timedOut = false;
+    const started = Date.now();
+    let timeout: NodeJS.Timeout | undefined;
+    const limit = options.functionTimeoutMs;
     try {
-      await fn.handler(payload, context);
+      const invocation = Promise.resolve().then(() => fn.handler(payload, context));
+      if (limit === undefined) await invocation;
+      else {
+        await Promise.race([
+          invocation,
+          new Promise<void>((resolve) => {
+            timeout = setTimeout(() => {
+              timedOut = true;
+              resolve();
+            }, limit);
+          }),
+        ]);
+        // The abandoned invocation may still finish (or fail) later: nobody listens.
+        if (timedOut) invocation.catch(() => undefined);
+      }
     } catch (error) {
       failure = error;
     } finally {
+      if (timeout) clearTimeout(timeout);
       clearInterval(renewal);
       await renewing;
     }
     handled++;
+    if (timedOut) {
+      log.error(`[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} timed out after ${((Date.now() - started) / 1000).toFixed(1)} s (functionTimeout ${(limit! / 1000).toFixed(1)} s): abandoned; the message is visible again after its lease`);
+      timeouts++;
+      return;
+    }
     if (failure === undefined) {
       await queue.deleteMessage(message.messageId, popReceipt).catch((error: unknown) => {
         // It will be delivered again: handlers are idempotent, but say so.
@@ -130,7 +172,10 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
         const response = await queue.receiveMessages({ numberOfMessages: Math.min(32, config.batchSize, free), visibilityTimeout: leaseSeconds });
         messages = response.receivedMessageItems;
       } catch (error) {
-        if (running) log.error(`[${fn.metadata.name}] cannot read ${options.queueName}: ${(error as Error).message}`);
+        if (running && isQueueNotFound(error)) {
+          log.error(`[${fn.metadata.name}] ${options.queueName} does not exist (storage was reset?): creating it again`);
+          await ensureQueues().catch((e: unknown) => log.error(`[${fn.metadata.name}] cannot create ${options.queueName}: ${(e as Error).message}`));
+        } else if (running) log.error(`[${fn.metadata.name}] cannot read ${options.queueName}: ${(error as Error).message}`);
       }
       if (messages.length === 0) {
         await new Promise<void>((resolve) => {
@@ -154,6 +199,9 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
     queueName: options.queueName,
     get handled() {
       return handled;
+    },
+    get timeouts() {
+      return timeouts;
     },
     async stop() {
       running = false;

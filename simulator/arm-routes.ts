@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { deallocateVm, deleteVm, findVm, powerOffVm, resizeVm, startVm } from "../shared/claims/model.js";
 import { ArmHttpError, armError, notFound, resourceGroupNotFound } from "./arm-errors.js";
-import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, startLro } from "./arm-context.js";
+import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, retryAfterFor, startLro } from "./arm-context.js";
 import { ASE_VNET, ASE_VNET_RG, type SimDeployment, key } from "./device-state.js";
 import { planDeployment, runDeployment } from "./deployments.js";
 import { asHttpError, claim } from "./resources.js";
@@ -85,10 +85,16 @@ function resourceGroup(ctx: ArmContext, req: ArmRequest, name: string): ArmRespo
 export function operationStatus(ctx: ArmContext, id: string, asResult: boolean): ArmResponse {
   const op = ctx.operations.get(id);
   if (!op || op.device !== ctx.device.name) throw armError(404, "NotFound", `Operation '${id}' was not found.`);
+  // A running operation says how long it still needs (capped), as ARM's Retry-After does.
+  const wait = op.status === "InProgress" ? { "Retry-After": retryAfterFor(ctx, op) } : undefined;
   if (!asResult) {
-    return ok({ id, name: id, status: op.status, startTime: op.startTime, ...(op.endTime ? { endTime: op.endTime } : {}), ...(op.error ? { error: op.error } : {}) });
+    return {
+      status: 200,
+      body: { id, name: id, status: op.status, startTime: op.startTime, ...(op.endTime ? { endTime: op.endTime } : {}), ...(op.error ? { error: op.error } : {}) },
+      ...(wait ? { headers: wait } : {}),
+    };
   }
-  if (op.status === "InProgress") return { status: 202, headers: { "Retry-After": String(ctx.lroRetryAfterSec) } };
+  if (op.status === "InProgress") return { status: 202, headers: wait! };
   if (op.status === "Failed") {
     const internal = op.error?.code === "InternalOperationError";
     throw new ArmHttpError(internal ? 500 : 409, op.error!);
@@ -118,10 +124,10 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
   }
   if (req.method === "PUT") {
     const planned = planDeployment(d, rg, req.body);
-    // A PUT while the same deployment still runs re-attaches to it (the simulator's choice;
-    // ARM may answer 409 DeploymentActive): retries after a lost reply stay idempotent.
+    // A PUT while the same deployment still runs is refused, as ARM does: the caller must
+    // wait for the running one (GET it), never start a second.
     if (existing?.operationId && ctx.operations.get(existing.operationId)?.status === "InProgress") {
-      return { status: 201, body: deploymentView(d, existing), headers: lroHeaders(ctx, req.apiVersion, existing.operationId, "Microsoft.Resources") };
+      throw armError(409, "DeploymentActive", `The deployment '${name}' is currently active and cannot be updated; wait for it to complete.`);
     }
     const dep: SimDeployment = {
       name,
@@ -134,8 +140,12 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
       outputResources: existing?.outputResources ?? [],
     };
     d.deployments.set(k, dep);
+    const types = new Set(planned.resources.map((r) => r.type.toLowerCase()));
+    const kind = types.has("microsoft.compute/virtualmachines")
+      ? "createVm"
+      : types.has("microsoft.compute/virtualmachines/extensions") ? "installGpuExtension" : "deployment";
     const { op, headers } = startLro(
-      ctx, "Microsoft.Resources", req.apiVersion,
+      ctx, kind, "Microsoft.Resources", req.apiVersion,
       () => {
         dep.outputResources = runDeployment(d, rg, planned.resources);
         return undefined;
@@ -155,7 +165,7 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
   }
   if (req.method === "DELETE") {
     if (!existing) return { status: 204 };
-    const { headers } = startLro(ctx, "Microsoft.Resources", req.apiVersion, () => {
+    const { headers } = startLro(ctx, "deleteDeployment", "Microsoft.Resources", req.apiVersion, () => {
       d.deployments.delete(k);
       return undefined;
     });
@@ -184,7 +194,7 @@ function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: st
     }
     if (req.method === "DELETE") {
       if (!found) return { status: 204 };
-      const { headers } = startLro(ctx, "Microsoft.Compute", req.apiVersion, () => {
+      const { headers } = startLro(ctx, "deleteVm", "Microsoft.Compute", req.apiVersion, () => {
         if (!d.vms.has(key(vmName))) return undefined;
         claim(d, () => deleteVm(d.claims, found.name));
         d.vms.delete(key(vmName));
@@ -202,7 +212,7 @@ function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: st
         if (current.powerState !== "deallocated") {
           throw armError(409, "OperationNotAllowed", `VM '${vmName}' must be deallocated before it is resized to ${size}.`);
         }
-        const { headers } = startLro(ctx, "Microsoft.Compute", req.apiVersion, () => {
+        const { headers } = startLro(ctx, "resizeVm", "Microsoft.Compute", req.apiVersion, () => {
           claim(d, () => resizeVm(d.claims, found.name, size));
           return vmView(d, found, false);
         });
@@ -218,8 +228,9 @@ function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: st
   if (names.length === 2 && req.method === "POST" && (action === "start" || action === "deallocate" || action === "poweroff")) {
     const pending = ({ start: "starting", deallocate: "deallocating", poweroff: "stopping" } as const)[action];
     found.pendingPower = pending;
+    const kind = ({ start: "startVm", deallocate: "deallocateVm", poweroff: "powerOffVm" } as const)[action];
     const { headers } = startLro(
-      ctx, "Microsoft.Compute", req.apiVersion,
+      ctx, kind, "Microsoft.Compute", req.apiVersion,
       () => {
         if (!d.vms.has(key(vmName))) throw Object.assign(new Error(`VM '${vmName}' was deleted`), { code: "ResourceNotFound" });
         if (action === "start") claim(d, () => startVm(d.claims, found.name));
@@ -274,7 +285,7 @@ function nics(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): Ar
     if (!nic) return { status: 204 };
     const inUse = [...d.vms.values()].find((vm) => vm.nicName.toLowerCase() === nic.name.toLowerCase() && vm.resourceGroup.toLowerCase() === rg.toLowerCase());
     if (inUse) throw armError(400, "NicInUse", `Network Interface ${nic.name} is used by existing resource ${inUse.name}.`);
-    const { headers } = startLro(ctx, "Microsoft.Network", req.apiVersion, () => {
+    const { headers } = startLro(ctx, "deleteNic", "Microsoft.Network", req.apiVersion, () => {
       d.nics.delete(k);
       return undefined;
     });

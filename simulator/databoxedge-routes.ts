@@ -113,7 +113,8 @@ export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: st
   }
   if (req.method === "POST" && sub.length === 1 && ["scanforupdates", "downloadupdates", "installupdates"].includes(sub[0]!)) {
     const action = sub[0]!;
-    const { headers } = startLro(ctx, NS, req.apiVersion, () => {
+    const kind = ({ scanforupdates: "scanForUpdates", downloadupdates: "downloadUpdates", installupdates: "installUpdates" } as const)[action as "scanforupdates"];
+    const { headers } = startLro(ctx, kind, NS, req.apiVersion, () => {
       const target = availableRelease(d);
       if (action === "downloadupdates" && target) d.updatesDownloaded = true;
       if (action === "installupdates" && target) {
@@ -146,7 +147,7 @@ function roles(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): A
     // Always answer with an operation to poll: the role's own provisioningState (Created,
     // Creating, ...) is not an ARM terminal state, so a client polling the body would spin.
     if (d.role && d.role.provisioningState === "Created") {
-      const { headers } = startLro(ctx, NS, req.apiVersion, () => undefined);
+      const { headers } = startLro(ctx, "deployment", NS, req.apiVersion, () => undefined);
       return { status: 201, body: roleView(ctx, rg), headers };
     }
     if (d.role?.provisioningState === "Creating" && d.role.operationId) {
@@ -155,7 +156,7 @@ function roles(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): A
     d.role = { name, provisioningState: "Creating", hostPlatform: String(req.body?.properties?.hostPlatform ?? "Linux") };
     const role = d.role;
     const { op, headers } = startLro(
-      ctx, NS, req.apiVersion,
+      ctx, "configureKubernetes", NS, req.apiVersion,
       () => {
         // Configuring Kubernetes claims every GPU free at this moment (domain.md §2).
         claim(d, () => configureKubernetes(d.claims));
@@ -172,7 +173,7 @@ function roles(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): A
     if (!same) return { status: 204 };
     d.role!.provisioningState = "Deleting";
     const { headers } = startLro(
-      ctx, NS, req.apiVersion,
+      ctx, "removeKubernetes", NS, req.apiVersion,
       () => {
         if (d.claims.kubernetes.configured) claim(d, () => removeKubernetes(d.claims));
         d.role = undefined;

@@ -17,6 +17,7 @@ import { ownValue } from "../shared/own-keys.js";
 import { type ObservedState, ObservedState as ObservedStateSchema } from "../shared/plan/observed.js";
 import type { CloudResource } from "./cloud.js";
 import { type DeviceSeed, type SimDevice, createDevice } from "./device-state.js";
+import { createOperationClock, Durations, type OperationClock, type OperationKind, TimeScale, timeScaleFromEnv } from "./durations.js";
 import { createFaultInjector, type FaultRates, parseFaultSpec } from "./faults.js";
 import { HostileOptions } from "./hostile.js";
 import { OperationRegistry } from "./operations.js";
@@ -43,8 +44,17 @@ export const SimulatorOptions = z.object({
   /** Release installUpdates moves devices to; default: each manifest's softwareVersion. */
   targetRelease: z.string().regex(/^\d{4}$/).optional(),
   tokenLifetimeSec: z.number().int().positive().default(5400),
-  /** Retry-After on accepted operations (the client's poll interval), seconds. */
+  /**
+   * Operation durations are real ones (simulator/durations.ts) times this factor; default
+   * ASE_GITOPS_SIM_TIME_SCALE, else 1.
+   */
+  timeScale: TimeScale.optional(),
+  /** Seconds at scale 1 per operation kind, over the defaults (e.g. `{ createVm: 60 }`). */
+  durations: Durations.default({}),
+  /** Least Retry-After on running operations, seconds (the remaining time is sent, capped). */
   lroRetryAfterSec: z.number().int().min(0).default(0),
+  /** Most Retry-After on running operations, seconds. */
+  lroRetryAfterMaxSec: z.number().int().min(0).default(60),
   /** Retry-After on injected 429s, seconds. */
   throttleRetryAfterSec: z.number().int().min(0).default(1),
   /** Security tests: hand out links (token endpoint, operations, nextLink) to another origin. */
@@ -70,6 +80,8 @@ export interface Simulator {
   cloudEndpoint: string;
   /** The cloud token service's authority host for ASE_GITOPS_CLOUD_AUTHORITY_HOST: `https://127.0.0.1:PORT/cloud-login`. */
   cloudAuthorityHost: string;
+  /** The scale and durations operations run at. */
+  clock: OperationClock;
   /** The live state of one device (mutable: tests may change it directly). */
   device(name: string): SimDevice;
   claims(name: string): ClaimState;
@@ -135,6 +147,7 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
   const caPath = join(dir, "ca.pem");
   await writeFile(caPath, tls.caPem, { mode: 0o644 });
 
+  const clock = createOperationClock(options.timeScale ?? timeScaleFromEnv(), options.durations as Partial<Record<OperationKind, number>>);
   const operations = new OperationRegistry();
   const requests: RequestRecord[] = [];
   let origin = "";
@@ -144,6 +157,8 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     faults: createFaultInjector(rates, options.seed),
     latencyMs: options.latencyMs,
     lroRetryAfterSec: options.lroRetryAfterSec,
+    lroRetryAfterMaxSec: options.lroRetryAfterMaxSec,
+    clock,
     throttleRetryAfterSec: options.throttleRetryAfterSec,
     reclaimRisk: options.reclaimRisk,
     ...(options.hostile ? { hostile: options.hostile } : {}),
@@ -193,6 +208,7 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     devices: Object.fromEntries([...devices.values()].map((d) => [d.name, `${origin}/devices/${d.name}`])),
     cloudEndpoint: `${origin}/cloud`,
     cloudAuthorityHost: `${origin}/cloud-login`,
+    clock,
     device: get,
     claims: (name) => get(name).claims,
     setClaims: (name, state) => {

@@ -27,6 +27,8 @@ export interface Operation {
   timer?: NodeJS.Timeout;
   /** Called once when the operation ends. */
   onEnd?: (op: Operation) => void;
+  /** Milliseconds until it ends (0 once ended). */
+  remainingMs(): number;
 }
 
 export class OperationRegistry {
@@ -42,11 +44,17 @@ export class OperationRegistry {
       work,
       injectedFailure,
       onEnd,
+      remainingMs: () => (op.status === "InProgress" ? Math.max(0, op.readyAt - performance.now()) : 0),
     };
     this.operations.set(op.id, op);
     op.timer = setTimeout(() => this.finish(op), delayMs);
     op.timer.unref();
     return op;
+  }
+
+  /** The operation as it is, without finishing it. */
+  peek(id: string): Operation | undefined {
+    return this.operations.get(id);
   }
 
   /** The operation, finished first if its time has come. */

@@ -13,6 +13,7 @@ import type { ArmContext, ArmRequest, ArmResponse } from "./arm-context.js";
 import { asHttpError, handleArm } from "./arm-routes.js";
 import { type CloudConfig, cloudOpenIdConfiguration, cloudTokenRequest, handleCloud, resolveCloud } from "./cloud.js";
 import type { SimDevice } from "./device-state.js";
+import type { OperationClock } from "./durations.js";
 import type { FaultInjector } from "./faults.js";
 import { type HostileOptions, hostileDiscovery, hostileReply } from "./hostile.js";
 import type { OperationRegistry } from "./operations.js";
@@ -39,6 +40,8 @@ export interface ServerConfig extends AdfsConfig {
   faults: FaultInjector;
   latencyMs: number;
   lroRetryAfterSec: number;
+  lroRetryAfterMaxSec: number;
+  clock: OperationClock;
   throttleRetryAfterSec: number;
   reclaimRisk: boolean;
   /** The cloud token service and the `/cloud` DataBoxEdge resources. */
@@ -218,7 +221,8 @@ export function createRequestHandler(config: ServerConfig) {
 
     const ctx: ArmContext = {
       device, base, operations: config.operations, faults: config.faults,
-      latencyMs: config.latencyMs, lroRetryAfterSec: config.lroRetryAfterSec, reclaimRisk: config.reclaimRisk,
+      latencyMs: config.latencyMs, lroRetryAfterSec: config.lroRetryAfterSec,
+      lroRetryAfterMaxSec: config.lroRetryAfterMaxSec, clock: config.clock, reclaimRisk: config.reclaimRisk,
       ...(route.cloud ? { cloud: route.cloud } : {}),
     };
     const armReq: ArmRequest = { method, segments, lower, query: url.searchParams, body: json, apiVersion: apiVersion! };

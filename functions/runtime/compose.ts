@@ -13,11 +13,11 @@ import { createDeliveryLog, DELIVERIES_TABLE, type DeliveryLog } from "../../sha
 import { createJobQueue, type JobQueue } from "../../shared/store/job-queue.js";
 import { createPrHeadStore, PR_HEADS_TABLE, type PrHeadStore } from "../../shared/store/pr-heads.js";
 import { createStorageClients } from "../../shared/store/storage-clients.js";
-import { BlobServiceClient } from "@azure/storage-blob";
 import { createRunReporter } from "../../shared/reconcile/apply-report.js";
 import { type DeviceSettings } from "../../shared/device/settings.js";
 import { APPLY_JOURNAL_TABLE, type ApplyJournal, createApplyJournal } from "../../shared/store/apply-journal.js";
-import { DEVICE_LOCKS_CONTAINER, type DeviceLocks, createDeviceLocks } from "../../shared/store/device-lease.js";
+import { APPLY_LOCKS_TABLE, type ApplyLocks, createApplyLocks, tableLockRows } from "../../shared/store/apply-locks.js";
+import { type ApplySettings, applySettingsFromEnv } from "../../shared/reconcile/apply-settings.js";
 import { DRIFT_RUNS_TABLE, type DriftRuns, createDriftRuns } from "../../shared/drift/run-store.js";
 import { DEVICE_STATE_TABLE, RECONCILE_RUNS_TABLE, type ReconcileRuns, createReconcileRuns } from "../../shared/store/reconcile-runs.js";
 
@@ -32,7 +32,9 @@ export interface Runtime {
   device: DeviceSettings;
   journal: ApplyJournal;
   runs: ReconcileRuns;
-  locks: DeviceLocks;
+  /** The device lock that spans invocations (owner job, commit, expiry, pending operation). */
+  locks: ApplyLocks;
+  apply: ApplySettings;
   /** Drift runs and their per-device results. */
   driftRuns: DriftRuns;
   /** Reports merges of one installation (one reporter each, so progress updates are paced). */
@@ -51,7 +53,6 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
   const settings = loadSettings(env);
   const storage = createStorageClients(settings.storageConnection);
   const device = deviceSettingsFromEnv(env);
-  const blobs = BlobServiceClient.fromConnectionString(settings.storageConnection);
   const github = createGitHubClients({
     apiUrl: settings.githubApiUrl,
     auth: settings.githubAuth,
@@ -71,7 +72,8 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     device,
     journal: createApplyJournal(storage.table(APPLY_JOURNAL_TABLE)),
     runs,
-    locks: createDeviceLocks(blobs.getContainerClient(DEVICE_LOCKS_CONTAINER)),
+    locks: createApplyLocks(tableLockRows(storage.table(APPLY_LOCKS_TABLE))),
+    apply: applySettingsFromEnv(env),
     driftRuns: createDriftRuns(storage.table(DRIFT_RUNS_TABLE)),
     reporterFor(installationId) {
       const key = String(installationId ?? "token");

@@ -7,6 +7,7 @@
 import { createInterface } from "node:readline/promises";
 import { type Command, Option } from "commander";
 import { startSimulator } from "../../simulator/index.js";
+import { DurationSpecError, type OperationKind, parseDurationSpec, TIME_SCALE_ENV, timeScaleFromEnv } from "../../simulator/durations.js";
 import { FaultSpecError, parseFaultSpec } from "../../simulator/faults.js";
 import type { ApplyResult, ProgressEvent } from "../device/apply.js";
 import { DeviceError } from "../device/errors.js";
@@ -89,6 +90,8 @@ interface SimulateOptions {
   reclaimRisk?: boolean;
   seed: number;
   targetRelease?: string;
+  timeScale?: string;
+  duration: string[];
 }
 
 const waitForSignal = () =>
@@ -110,6 +113,22 @@ async function runSimulate(fleet: string, options: SimulateOptions, ctx: CliCont
     throw error;
   }
   if (options.targetRelease !== undefined && !/^\d{4}$/.test(options.targetRelease)) throw new CliError("--target-release must be a release YYMM, e.g. 2205");
+  const asCliError = <T>(flag: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof DurationSpecError) throw new CliError(`${flag}: ${error.message}`);
+      throw error;
+    }
+  };
+  const timeScale = options.timeScale === undefined
+    ? asCliError(TIME_SCALE_ENV, () => timeScaleFromEnv(deps.env))
+    : asCliError("--time-scale", () => timeScaleFromEnv({ [TIME_SCALE_ENV]: options.timeScale }));
+  const durations: Partial<Record<OperationKind, number>> = {};
+  for (const spec of options.duration) {
+    const [kind, seconds] = asCliError("--duration", () => parseDurationSpec(spec));
+    durations[kind] = seconds;
+  }
   const observed = options.observed ? await readObservedFile(options.observed) : undefined;
   await loadFleet(fleet).catch((error: unknown) => {
     if (error instanceof FleetPathError) throw new CliError(error.message);
@@ -124,6 +143,8 @@ async function runSimulate(fleet: string, options: SimulateOptions, ctx: CliCont
     faults: options.faults,
     reclaimRisk: Boolean(options.reclaimRisk),
     seed: options.seed,
+    timeScale,
+    durations,
     ...(options.targetRelease ? { targetRelease: options.targetRelease } : {}),
   });
   ctx.io.stdout.write(`${JSON.stringify({ port: sim.port, ca: sim.caPath, devices: sim.devices })}\n`);
@@ -235,6 +256,8 @@ export function registerDeviceCommands(program: Command, ctx: CliContext = proce
     .option("--reclaim-risk", "deallocating a GPU VM while Kubernetes is configured lets Kubernetes take its GPUs")
     .option("--seed <n>", "seed of the fault generator", integer("--seed", 0, 2 ** 31 - 1), 1)
     .option("--target-release <yymm>", "release installUpdates moves devices to (default: each manifest's softwareVersion)")
+    .option("--time-scale <factor>", `real operation durations times this factor, e.g. 0.001 (default: ${TIME_SCALE_ENV}, else 1)`)
+    .option("--duration <kind=seconds>", "an operation's duration at scale 1, e.g. createVm=600 (repeatable)", (value: string, all: string[]) => [...all, value], [] as string[])
     .action((fleet: string, options: SimulateOptions) => runSimulate(fleet, options, ctx, deps));
 
   program

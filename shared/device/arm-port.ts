@@ -10,16 +10,17 @@ import { Agent } from "node:https";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { DataBoxEdgeManagementClient, type RoleUnion } from "@azure/arm-databoxedge";
 import { ResourceManagementClient } from "@azure/arm-resources-profile-2020-09-01-hybrid";
-import { createPipelineRequest } from "@azure/core-rest-pipeline";
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { z } from "zod";
 import type { ExtensionState } from "../claims/model.js";
 import { createCloudCredential, createCloudTrust, DEFAULT_CLOUD_AUTHORITY_HOST } from "./cloud-credential.js";
 import { createDeviceCredential, scopeFor } from "./credential.js";
 import { DeviceError, translateError } from "./errors.js";
-import { hostGuardPolicy, trustedPrefix } from "./host-guard.js";
+import { hostForMessage, hostGuardPolicy, isUnder, trustedPrefix } from "./host-guard.js";
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
 import {
-  type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE, type VmPower, type VmRecord,
+  type DeviceAction, type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE,
+  type OperationProgress, type OperationRef, type VmPower, type VmRecord,
 } from "./port.js";
 import type { DeviceSettings } from "./settings.js";
 
@@ -79,6 +80,16 @@ function extensionState(vm: z.infer<typeof VmResponse>): ExtensionState {
   if (state === "succeeded") return "succeeded";
   if (state === "failed" || state === "canceled") return "failed";
   return "creating";
+}
+
+/**
+ * What a role's provisioningState means: Creating/Updating/Deleting are running operations,
+ * never "configured" (a device that says nothing counts as configured, as before).
+ */
+export function kubernetesRoleState(state: string): { configured: boolean; inProgress: boolean } {
+  const inProgress = /^(creating|updating|deleting|accepted|running)$/i.test(state);
+  const configured = !inProgress && !/^(failed|invalid|canceled)$/i.test(state);
+  return { configured, inProgress };
 }
 
 export function createArmDevicePort(config: ArmPortConfig): DevicePort {
@@ -159,8 +170,172 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     };
   };
 
+  // ---- operations started without waiting (the resumable apply) ----
+  const statusOf = (error: unknown) => (error as { statusCode?: number } | undefined)?.statusCode;
+  type Sender = { sendRequest(request: ReturnType<typeof createPipelineRequest>): Promise<PipelineResponse> };
+  const send = async (client: Sender, method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE", url: string, body?: unknown) => {
+    const request = createPipelineRequest({
+      url, method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: createHttpHeaders({ "Content-Type": "application/json" }) }),
+    });
+    const response = await client.sendRequest(request);
+    if (response.status >= 400) {
+      throw Object.assign(new Error(`${method} answered ${response.status}`), { statusCode: response.status, response });
+    }
+    return response;
+  };
+  const jsonOf = (response: PipelineResponse): Record<string, any> => {
+    try {
+      return response.bodyAsText ? (JSON.parse(response.bodyAsText) as Record<string, any>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const retryAfterOf = (response: PipelineResponse): number | undefined => {
+    const header = response.headers.get("retry-after");
+    const seconds = header === undefined ? Number.NaN : Number(header);
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  };
+  const armPath = `${base}/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers`;
+  const dbePath = () => `${dbe.base}/subscriptions/${dbe.subscriptionId}/resourceGroups/${dbe.rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${encodeURIComponent(dbe.name)}`;
+  const DBE_API = "2021-06-01";
+  /**
+   * Operation URLs come from the device's replies and are stored between invocations: the
+   * credential goes only to this device's own endpoints, so anything else is refused.
+   */
+  const clientForUrl = (url: string): Sender => {
+    if (cloud && isUnder(url, [trustedPrefix(dbe.base)])) return dataBoxEdge;
+    if (isUnder(url, [trustedPrefix(base)])) return resources;
+    throw new DeviceError(
+      "FOREIGN_HOST_REFUSED",
+      `${name}: the device named an operation URL at ${hostForMessage(url)}, outside its own endpoint; not followed`,
+      false,
+    );
+  };
+  const asyncRef = (response: PipelineResponse, what: string): OperationRef | undefined => {
+    const url = response.headers.get("azure-asyncoperation") ?? response.headers.get("location");
+    if (!url || response.status === 204) return undefined;
+    clientForUrl(url);
+    return { kind: "async", url, what };
+  };
+  const beginAction = (act: DeviceAction): Promise<OperationRef | undefined> =>
+    call(act.kind, async () => {
+      const vmUrl = (vm: string, suffix = "") => `${armPath}/Microsoft.Compute/virtualMachines/${encodeURIComponent(vm)}${suffix}?api-version=2017-12-01`;
+      switch (act.kind) {
+        case "startVm":
+          return asyncRef(await send(resources, "POST", vmUrl(act.vm, "/start")), `start ${act.vm}`);
+        case "deallocateVm":
+          return asyncRef(await send(resources, "POST", vmUrl(act.vm, "/deallocate")), `deallocate ${act.vm}`);
+        case "deleteVm": {
+          const response = await send(resources, "DELETE", vmUrl(act.vm)).catch((error: unknown) => {
+            if (statusOf(error) === 404) return undefined;
+            throw error;
+          });
+          return response ? asyncRef(response, `delete ${act.vm}`) : undefined;
+        }
+        case "resizeVm":
+          return asyncRef(await send(resources, "PATCH", vmUrl(act.vm), { properties: { hardwareProfile: { vmSize: act.size } } }), `resize ${act.vm}`);
+        case "configureKubernetes":
+          return asyncRef(await send(dataBoxEdge, "PUT", `${dbePath()}/roles/${KUBERNETES_ROLE_NAME}?api-version=${DBE_API}`, {
+            kind: "Kubernetes",
+            properties: {
+              hostPlatform: "Linux",
+              kubernetesClusterInfo: { version: "" },
+              kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } },
+              roleStatus: "Enabled",
+            },
+          }), "configure Kubernetes");
+        case "removeKubernetes": {
+          const list = jsonOf(await send(dataBoxEdge, "GET", `${dbePath()}/roles?api-version=${DBE_API}`));
+          const role = (list.value as Array<{ kind?: string; name?: string }> | undefined)?.find((r) => r.kind === "Kubernetes");
+          if (!role?.name) return undefined;
+          const response = await send(dataBoxEdge, "DELETE", `${dbePath()}/roles/${encodeURIComponent(role.name)}?api-version=${DBE_API}`).catch((error: unknown) => {
+            if (statusOf(error) === 404) return undefined;
+            throw error;
+          });
+          return response ? asyncRef(response, "remove Kubernetes") : undefined;
+        }
+        case "downloadUpdates":
+          return asyncRef(await send(dataBoxEdge, "POST", `${dbePath()}/downloadUpdates?api-version=${DBE_API}`), "download updates");
+        case "installUpdates":
+          return asyncRef(await send(dataBoxEdge, "POST", `${dbePath()}/installUpdates?api-version=${DBE_API}`), "install updates");
+      }
+    });
+  const deploymentUrl = (deployment: string) => `${armPath}/Microsoft.Resources/deployments/${encodeURIComponent(deployment)}?api-version=2019-10-01`;
+  const failedDeployment = (deployment: string, record: Record<string, any>): OperationProgress => {
+    const error = record.properties?.error as { code?: string; message?: string; details?: Array<{ code?: string; message?: string }> } | undefined;
+    const inner = error?.details?.[0] ?? error;
+    const translated = translateError({ code: inner?.code ?? "DeploymentFailed", message: inner?.message ?? error?.message ?? "the deployment failed" }, `${name}: deployment ${deployment}`);
+    const code = translated.code === "INTERNAL" ? "DEPLOYMENT_FAILED" : translated.code;
+    return { state: "failed", code, message: translated.message, transient: translated.transient };
+  };
+  const checkOperation = async (ref: OperationRef): Promise<OperationProgress> => {
+    try {
+      if (ref.kind === "deployment" && ref.url) {
+        // The deployment's operation status carries the device's Retry-After; its record the error.
+        const status = await send(clientForUrl(ref.url), "GET", ref.url);
+        const state = String(jsonOf(status).status ?? "");
+        if (/^(inprogress|running|accepted)$/i.test(state)) {
+          return { state: "running", ...(retryAfterOf(status) !== undefined ? { retryAfterSec: retryAfterOf(status) } : {}) };
+        }
+      }
+      if (ref.kind === "deployment") {
+        const response = await send(resources, "GET", deploymentUrl(ref.name));
+        const record = jsonOf(response);
+        const state = String(record.properties?.provisioningState ?? "");
+        if (/^succeeded$/i.test(state)) return { state: "succeeded" };
+        if (/^(failed|canceled)$/i.test(state)) return failedDeployment(ref.name, record);
+        return { state: "running", ...(retryAfterOf(response) !== undefined ? { retryAfterSec: retryAfterOf(response) } : {}) };
+      }
+      const response = await send(clientForUrl(ref.url), "GET", ref.url);
+      const retryAfterSec = retryAfterOf(response);
+      const body = jsonOf(response);
+      const status = typeof body.status === "string" ? body.status : undefined;
+      if (status ? /^(inprogress|running|accepted|notstarted)$/i.test(status) : response.status === 202) {
+        return { state: "running", ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) };
+      }
+      if (status && /^(failed|canceled)$/i.test(status)) {
+        const translated = translateError({ code: body.error?.code ?? "InternalOperationError", message: body.error?.message ?? `${ref.what} ended ${status}` }, `${name}: ${ref.what}`);
+        return { state: "failed", code: translated.code, message: translated.message, transient: translated.transient };
+      }
+      return { state: "succeeded" };
+    } catch (err) {
+      const error = translateError(err, `${name}: check ${ref.kind === "deployment" ? `deployment ${ref.name}` : ref.what}`);
+      // The record is gone (a device restart forgets its operations): it is not running any
+      // more; observing the device says what it did.
+      if (error.code === "NOT_FOUND") return { state: "succeeded" };
+      // A failed look is not a failed operation: look again later.
+      if (error.transient) return { state: "running" };
+      // Failed operations answer their Location URL with the operation's error.
+      if (ref.kind === "async" && error.details.status !== undefined && error.details.status < 500 && error.code !== "UNAUTHORIZED") {
+        return { state: "failed", code: error.code, message: error.message, transient: false };
+      }
+      throw error;
+    }
+  };
+
   return {
     name,
+    beginDeploy: async (deployment, template, parameters) => {
+      const body = {
+        properties: {
+          mode: "Incremental",
+          template,
+          parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, { value: v }])),
+        },
+      };
+      try {
+        const response = await call(`deploy ${deployment}`, () => send(resources, "PUT", deploymentUrl(deployment), body));
+        const url = response.headers.get("azure-asyncoperation");
+        return { kind: "deployment", name: deployment, ...(url && isUnder(url, [trustedPrefix(base)]) ? { url } : {}) };
+      } catch (err) {
+        // Already running under this name: that is the operation to wait for.
+        if (!(err instanceof DeviceError && err.details.providerCode === "DeploymentActive")) throw err;
+        return { kind: "deployment", name: deployment };
+      }
+    },
+    beginAction,
+    checkOperation,
     dispose: () => {
       agent.destroy();
       cloudAgent?.destroy();
@@ -186,8 +361,7 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
         const k8s = roles.find((r) => r.kind === "Kubernetes");
         if (!k8s) return { configured: false } satisfies KubernetesRoleInfo;
         const state = "provisioningState" in k8s ? String(k8s.provisioningState ?? "") : "";
-        const configured = !/^(failed|invalid|deleting)$/i.test(state);
-        return { configured, name: k8s.name, state } satisfies KubernetesRoleInfo;
+        return { ...kubernetesRoleState(state), name: k8s.name, state } satisfies KubernetesRoleInfo;
       }),
     gpuCapacity: () =>
       call("read deviceCapacityInfo", async () => {

@@ -23,7 +23,10 @@ export interface GpuCapacity {
 }
 
 export interface KubernetesRoleInfo {
+  /** Configured and done: a role still Creating or Updating is not. */
   configured: boolean;
+  /** Creating, Updating or Deleting: an operation on the role is still running. */
+  inProgress?: boolean;
   name?: string;
   state?: string;
 }
@@ -32,6 +35,24 @@ export interface DeploymentOutcome {
   state: string;
   error?: { code: string; message: string };
 }
+
+/** A device operation started and not waited for: what to check later (journaled). */
+export type OperationRef =
+  /** An ARM template deployment, checked by its stable name (and its status URL, which says how long to wait, when known). */
+  | { kind: "deployment"; name: string; url?: string }
+  /** An async operation, checked at its Azure-AsyncOperation (or Location) URL on the device. */
+  | { kind: "async"; url: string; what: string };
+
+export type OperationProgress =
+  | { state: "running"; retryAfterSec?: number }
+  | { state: "succeeded" }
+  | { state: "failed"; code: string; message: string; transient: boolean };
+
+/** An operation the resumable apply starts without waiting (one per plan step, or part of one). */
+export type DeviceAction =
+  | { kind: "startVm" | "deallocateVm" | "deleteVm"; vm: string }
+  | { kind: "resizeVm"; vm: string; size: string }
+  | { kind: "configureKubernetes" | "removeKubernetes" | "downloadUpdates" | "installUpdates" };
 
 export interface DevicePort {
   readonly name: string;
@@ -53,6 +74,15 @@ export interface DevicePort {
   removeKubernetes(): Promise<void>;
   downloadUpdates(): Promise<void>;
   installUpdates(): Promise<void>;
+  /**
+   * Starts a deployment and returns at once. A deployment of that name still running (409
+   * DeploymentActive) is the same operation: its ref is returned, nothing is started twice.
+   */
+  beginDeploy?(name: string, template: object, parameters: Record<string, unknown>): Promise<OperationRef>;
+  /** Starts an action and returns at once; undefined when the device finished it already (or there was nothing to do). */
+  beginAction?(action: DeviceAction): Promise<OperationRef | undefined>;
+  /** One look at a started operation; never waits. */
+  checkOperation?(ref: OperationRef): Promise<OperationProgress>;
   /** Closes the port's idle connections; call it when done with the device. */
   dispose?(): void;
 }

@@ -72,7 +72,7 @@ export async function runDriftDeviceJob(deps: DriftJobDeps, job: DriftDeviceJob)
       device: job.device,
       file: job.file,
       reason: "drift-remediation",
-      requeues: 0,
+      requeues: 0, failures: 0, waits: 0,
     });
   }
 

@@ -1,33 +1,42 @@
 /**
- * The apply job for one device at one pushed commit: the reconcile shell around the device
- * adapters' observe -> plan -> execute -> verify. Its lifecycle: lease the device (or wait,
- * or put the job back), skip a commit older than the one already applied, read the manifest
- * at the commit, apply, journal every step, record and report the outcome.
+ * The apply job for one device at one pushed commit: the reconcile shell around one
+ * bounded turn (advance-device.ts). Its lifecycle, every branch ending in `finish`:
  *
- * Resuming is level-triggered: a redelivered job observes the device again and re-plans, so
- * steps that finished before a crash are no longer in the plan, and a step that was cut
- * short re-runs under its stable ARM deployment name (found, not duplicated).
+ * 1. take the device lock (apply-locks.ts); busy -> requeue, which is not a try;
+ * 2. skip a commit older than the one applied, or than the newest one pushed;
+ * 3. read the manifest at the commit;
+ * 4. turn: check the running operation or start the next step, for at most the budget;
+ * 5. one status object, finalised in one place: record the result, journal it (awaited),
+ *    report it, requeue the job when it waits or has more to do, release the lock.
+ *
+ * Tries are failures: a transient failure requeues the job with `failures + 1` (backoff);
+ * waiting for a lock or for an operation is free. The queue's own dequeue count only grows
+ * when a worker died or timed out mid-turn, and the next turn simply observes again.
  */
-import type { ApplyOptions, ApplyResult, ProgressEvent } from "../device/apply.js";
-import { applyDevice } from "../device/apply.js";
+import { randomUUID } from "node:crypto";
 import type { Connected } from "../device/connect.js";
-import type { DeviceSettings } from "../device/settings.js";
-import { extensionDeploymentName, vmDeploymentName } from "../device/templates.js";
-import { DeviceError, translateError } from "../device/errors.js";
+import { translateError } from "../device/errors.js";
 import { isRefusal } from "../device/fleet.js";
+import { observe } from "../device/observe.js";
+import type { DeviceSettings } from "../device/settings.js";
+import { beginStep, continueStep, type StepContext } from "../device/step-operations.js";
 import type { CachedRepo, RepoCache } from "../git/repo-cache.js";
 import { parseManifestText } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import { planDevice } from "../plan/planner.js";
 import type { ApplyJournal } from "../store/apply-journal.js";
-import type { DeviceLocks, DeviceLease } from "../store/device-lease.js";
+import type { ApplyLocks, HeldLock } from "../store/apply-locks.js";
 import type { DeviceOutcome, ReconcileRuns } from "../store/reconcile-runs.js";
+import { advanceDevice, type TurnEvent, type TurnResult } from "./advance-device.js";
+import type { ApplySettings } from "./apply-settings.js";
+import { DEFAULT_APPLY_SETTINGS } from "./apply-settings.js";
 import { APPLY_QUEUE, type ApplyJob } from "./messages.js";
+import { runningStepMessage } from "./typical-durations.js";
 
 export interface ApplyJobDeps {
   repos: RepoCache;
   gitToken: () => Promise<string | undefined>;
-  locks: DeviceLocks;
+  locks: ApplyLocks;
   journal: ApplyJournal;
   runs: ReconcileRuns;
   /** Puts a job back on the queue, invisible for `delaySeconds`. */
@@ -37,24 +46,23 @@ export interface ApplyJobDeps {
   /** Called after every recorded outcome: updates the check run and, at the end, the PR. */
   report: (repository: string, commit: string) => Promise<void>;
   log?: { info(message: string): void; warn(message: string): void };
-  /** How long to wait for a busy device before putting the job back. */
-  lockWaitMs?: number;
-  lockPollMs?: number;
-  requeueDelaySeconds?: number;
-  maxRequeues?: number;
+  settings?: Partial<ApplySettings>;
+  /** Cancels the turn (the host shutting down); the budget is added to it. */
+  signal?: AbortSignal;
+  now?: () => number;
 }
 
 export interface ApplyAttempt {
-  /** 1-based dequeue count. */
+  /** 1-based dequeue count (grows only when a worker died or timed out). */
   attempt: number;
   maxAttempts: number;
 }
 
 export type ApplyJobOutcome =
-  | { outcome: "requeued"; reason: string }
-  | { outcome: DeviceOutcome; message?: string; retry?: boolean };
+  | { outcome: "requeued"; reason: string; delaySeconds: number }
+  | { outcome: DeviceOutcome; message?: string };
 
-/** Thrown to make the queue deliver the job again (a transient failure). */
+/** Kept for callers that match on it: nothing throws it any more (failures requeue). */
 export class ApplyRetryError extends Error {
   readonly transient = true;
   constructor(
@@ -66,143 +74,318 @@ export class ApplyRetryError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function acquire(deps: ApplyJobDeps, job: ApplyJob): Promise<DeviceLease | undefined> {
-  const deadline = Date.now() + (deps.lockWaitMs ?? 20_000);
-  for (;;) {
-    const lease = await deps.locks.tryAcquire(job.repository.fullName, job.device);
-    if (lease || Date.now() >= deadline) return lease;
-    await sleep(deps.lockPollMs ?? 1000);
-  }
-}
-
 /** Whether `older` is an ancestor of `newer` (false when unrelated or unknown). */
 async function isAncestor(repo: CachedRepo, older: string, newer: string): Promise<boolean> {
-  if (!(await repo.hasCommit(newer))) return false;
+  if (older === newer || !(await repo.hasCommit(newer))) return false;
   return (await repo.mergeBase(older, newer)) === older;
 }
 
-const deploymentOf = (event: ProgressEvent) =>
-  event.vm === undefined
-    ? undefined
-    : event.action === "createVm"
-      ? vmDeploymentName(event.vm)
-      : event.action === "installGpuExtension"
-        ? extensionDeploymentName(event.vm)
-        : undefined;
+const sleepFor = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+/** The one status object of a turn: filled in by the lifecycle, written by `finish`. */
+interface Status {
+  outcome: DeviceOutcome | "requeued";
+  message?: string;
+  /** Requeue: after how long, and the message to send. */
+  requeue?: { delaySeconds: number; job: ApplyJob; reason: string };
+  step?: number;
+  action?: string;
+  stepsDone?: number;
+  total?: number;
+  /** Device state to merge (applied/attempted commit, outcome). */
+  deviceState?: { appliedCommit?: string; attemptedCommit?: string; outcome?: DeviceOutcome };
+  /** Written as a result row and reported (false for a job that only waited for the lock). */
+  report: boolean;
+  /** Whether the job keeps owning the device (it comes back). */
+  keepOwner: boolean;
+  /** The step a waiting job waits for (shown while it runs). */
+  pendingStep?: { action: string; vm?: string; startedAt: Date };
+}
 
 export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: ApplyAttempt): Promise<ApplyJobOutcome> {
+  const settings = { ...DEFAULT_APPLY_SETTINGS, ...deps.settings };
+  const now = deps.now ?? Date.now;
   const repository = job.repository.fullName;
+  const invocation = randomUUID();
+  const tries = job.failures + 1;
   const journal = (entry: { step: number; action: string; status: string; vm?: string; deployment?: string; message?: string }) =>
-    deps.journal.append({ repository, device: job.device, commit: job.commit, attempt: attempt.attempt, ...entry });
-  const record = async (outcome: DeviceOutcome, detail: { message?: string; step?: number; action?: string; stepsDone?: number; total?: number } = {}) => {
-    await deps.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome, attempt: attempt.attempt, ...detail });
-    await journal({ step: 0, action: "outcome", status: outcome, ...(detail.message ? { message: detail.message } : {}) });
-    await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report for ${repository}@${job.commit}: ${(error as Error).message}`));
+    deps.journal.append({ repository, device: job.device, commit: job.commit, attempt: tries, ...entry });
+  const turnStarted = now();
+  const budget = AbortSignal.timeout(settings.budgetMs);
+  const signal = deps.signal ? AbortSignal.any([deps.signal, budget]) : budget;
+
+  const acquired = await deps.locks.acquire(repository, job.device, {
+    commit: job.commit, invocation, holdMs: settings.budgetMs + settings.holdMarginMs, ownerMs: settings.ownerLeaseMs,
+  });
+  let lock: HeldLock | undefined = "lock" in acquired ? acquired.lock : undefined;
+  let repo: CachedRepo | undefined;
+  const openRepo = async () => {
+    if (repo) return repo;
+    const opened = await deps.repos.open(repository);
+    if (!(await opened.hasCommit(job.commit))) {
+      const token = await deps.gitToken();
+      await opened.fetch({ url: job.repository.cloneUrl, refspecs: [`+refs/heads/${job.repository.defaultBranch}:refs/ase/default/${job.repository.defaultBranch}`], ...(token ? { token } : {}) });
+    }
+    repo = opened;
+    return opened;
+  };
+  if ("busy" in acquired && acquired.busy.owner && !acquired.busy.working && acquired.busy.owner !== job.commit) {
+    // The owner is an older commit and between turns, and this job's commit is the newest
+    // pushed for the device: it takes over now (the older one stops at its next turn).
+    const pushed = (await deps.runs.deviceState(repository, job.device)).pushedCommit;
+    const mine = pushed === job.commit ? await openRepo().catch(() => undefined) : undefined;
+    if (mine && (await isAncestor(mine, acquired.busy.owner, job.commit))) {
+      const again = await deps.locks.acquire(repository, job.device, {
+        commit: job.commit, invocation, holdMs: settings.budgetMs + settings.holdMarginMs, ownerMs: settings.ownerLeaseMs, takeOver: true,
+      });
+      if ("lock" in again) {
+        lock = again.lock;
+        deps.log?.info(`${job.device}@${job.commit.slice(0, 7)}: took the device over from the older ${acquired.busy.owner.slice(0, 7)}`);
+      }
+    }
+  }
+
+  const status: Status = { outcome: "failed", report: true, keepOwner: false };
+  const requeueAfter = (delayMs: number, reason: string, next: Partial<ApplyJob> = {}) => {
+    status.outcome = "requeued";
+    status.keepOwner = true;
+    status.requeue = { delaySeconds: Math.max(0, Math.ceil(delayMs / 1000)), job: { ...job, ...next }, reason };
   };
 
-  const lease = await acquire(deps, job);
-  if (!lease) {
-    if (job.requeues >= (deps.maxRequeues ?? 360)) {
-      await record("failed", { message: `the device stayed busy with other jobs; gave up after ${job.requeues} requeues` });
-      return { outcome: "failed", message: "device busy" };
-    }
-    await deps.requeue(APPLY_QUEUE, { ...job, requeues: job.requeues + 1 }, deps.requeueDelaySeconds ?? 10);
-    deps.log?.info(`${job.device}@${job.commit.slice(0, 7)}: device busy, job put back`);
-    return { outcome: "requeued", reason: "device busy" };
-  }
   try {
-    const repo = await deps.repos.open(repository);
-    if (!(await repo.hasCommit(job.commit))) {
-      const token = await deps.gitToken();
-      await repo.fetch({ url: job.repository.cloneUrl, refspecs: [`+refs/heads/${job.repository.defaultBranch}:refs/ase/default/${job.repository.defaultBranch}`], ...(token ? { token } : {}) });
+    if (!lock) {
+      status.report = false;
+      status.keepOwner = false;
+      if (job.requeues >= settings.maxRequeues) {
+        status.report = true;
+        status.outcome = "failed";
+        status.message = `the device stayed busy with other jobs; gave up after ${job.requeues} requeues`;
+      } else {
+        requeueAfter(settings.lockRetryMs, "device busy", { requeues: job.requeues + 1 });
+        status.keepOwner = false;
+      }
+      return await finish();
     }
-    const state = await deps.runs.deviceState(repository, job.device);
-    if (state.appliedCommit && state.appliedCommit !== job.commit && (await isAncestor(repo, job.commit, state.appliedCommit))) {
-      const message = `skipped: the newer commit ${state.appliedCommit.slice(0, 7)} is already applied to ${job.device}`;
-      await record("skipped-stale", { message });
-      return { outcome: "skipped-stale", message };
-    }
-    await deps.runs.putDeviceState(repository, job.device, { attemptedCommit: job.commit });
-    await deps.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome: "running", attempt: attempt.attempt });
 
-    const text = await repo.show(job.commit, job.file);
+    const opened = await openRepo();
+    const state = await deps.runs.deviceState(repository, job.device);
+    const newer = state.appliedCommit && state.appliedCommit !== job.commit && (await isAncestor(opened, job.commit, state.appliedCommit))
+      ? `the newer commit ${state.appliedCommit.slice(0, 7)} is already applied to ${job.device}`
+      : state.pushedCommit && (await isAncestor(opened, job.commit, state.pushedCommit))
+        ? `the newer commit ${state.pushedCommit.slice(0, 7)} was pushed for ${job.device}`
+        : undefined;
+    if (newer && !lock.record.pending) {
+      status.outcome = "skipped-stale";
+      status.message = `skipped: ${newer}`;
+      return await finish();
+    }
+
+    const text = await opened.show(job.commit, job.file);
     const loaded = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
     const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
     if (!device) {
       const problem = loaded?.invalid[0]?.errors[0];
-      const message = problem ? `invalid manifest: ${problem.message} (${job.file}:${problem.line ?? 1})` : `${job.file} at ${job.commit.slice(0, 7)} does not define device ${job.device}`;
-      await record("invalid", { message });
-      return { outcome: "invalid", message };
+      status.outcome = "invalid";
+      status.message = problem ? `invalid manifest: ${problem.message} (${job.file}:${problem.line ?? 1})` : `${job.file} at ${job.commit.slice(0, 7)} does not define device ${job.device}`;
+      return await finish();
     }
+    if (state.attemptedCommit !== job.commit) await deps.runs.putDeviceState(repository, job.device, { attemptedCommit: job.commit });
 
-    let result: ApplyResult;
+    let turn: TurnResult;
+    let connected: Connected | undefined;
     try {
-      const { port, password } = deps.connect(device.manifest);
-      const options: ApplyOptions = {
-        plan: (input, observed) => planDevice(input, observed),
-        retry: deps.deviceSettings.retry,
+      connected = deps.connect(device.manifest);
+      const { port, password } = connected;
+      const held = lock;
+      const input = { manifest: device.manifest, file: device.file, lines: device.lines };
+      const ctx: StepContext = {
+        port, manifest: device.manifest, devicePassword: password, windowsDriver: deps.deviceSettings.windowsDriver,
         vmAdmin: { username: deps.deviceSettings.vmAdminUser, password: deps.deviceSettings.vmAdminPassword },
-        devicePassword: password,
-        windowsDriver: deps.deviceSettings.windowsDriver,
-        onProgress: (event) => {
-          // Lost the device's lease (a renewal failed): another job may own the device now.
-          // Stop before the next step; the queue tries this job again.
-          if (event.status === "started" && event.step > 0 && !lease.held) {
-            throw new DeviceError("CONFLICT", `${job.device}: the device lock was lost before step ${event.step}; stopping so two jobs never apply one device`, true);
-          }
-          const deployment = deploymentOf(event);
-          void journal({
-            step: event.step,
-            action: event.action,
-            status: event.status,
-            ...(event.vm ? { vm: event.vm } : {}),
-            ...(deployment ? { deployment } : {}),
-            ...(event.message ? { message: event.message } : {}),
-          }).catch(() => undefined);
-          if (event.status !== "retrying") deps.log?.info(`${job.device} step ${event.step}/${event.total} ${event.action}${event.vm ? ` ${event.vm}` : ""}: ${event.status}`);
-        },
       };
-      try {
-        result = await applyDevice(port, { manifest: device.manifest, file: device.file, lines: device.lines }, options);
-      } finally {
-        port.dispose?.();
-      }
+      let stepNumber = 0;
+      turn = await advanceDevice({
+        observe: async () => {
+          const observed = await observe(port, deps.deviceSettings.retry);
+          ctx.release = observed.softwareVersion;
+          return observed;
+        },
+        plan: (observed) => planDevice(input, observed),
+        begin: (step) => beginStep(ctx, step),
+        continueStep: (pending) => continueStep(ctx, pending),
+        check: (ref) => port.checkOperation!(ref),
+        record: (pending) => held.update({ pending }),
+        journal: async (event: TurnEvent) => {
+          if (event.status === "started") stepNumber++;
+          await journal({
+            step: stepNumber, action: event.action, status: event.status,
+            ...(event.vm ? { vm: event.vm } : {}),
+            ...(event.deployment ? { deployment: event.deployment } : {}),
+            ...(event.operation || event.message ? { message: [event.message, event.operation].filter(Boolean).join(" ") } : {}),
+          });
+          if (event.status === "started") {
+            deps.log?.info(`${job.device} ${event.action}${event.vm ? ` ${event.vm}` : ""}: started`);
+            // Progress a person can follow: one result write and one report per started step.
+            await deps.runs.putResult(repository, job.commit, {
+              device: job.device, file: job.file, outcome: "running", attempt: tries,
+              action: event.action, message: runningStepMessage(event.action, event.vm, new Date(now())),
+            });
+            await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report: ${(error as Error).message}`));
+          }
+        },
+        supersededBy: async () => {
+          const current = await deps.runs.deviceState(repository, job.device);
+          return current.pushedCommit && (await isAncestor(opened, job.commit, current.pushedCommit)) ? current.pushedCommit : undefined;
+        },
+        signal,
+        now,
+        sleep: sleepFor,
+      }, {
+        commit: job.commit,
+        ...(lock.record.pending ? { pending: lock.record.pending } : {}),
+        pollMs: settings.pollMs,
+        maxDelayMs: settings.maxDelayMs,
+        inlineWaitMs: settings.inlineWaitMs,
+        deadline: turnStarted + settings.budgetMs,
+      });
     } catch (err) {
       const error = translateError(err, job.device);
-      result = { device: job.device, file: job.file, status: isRefusal(error) ? "refused" : "failed", stepsDone: 0, error: { code: error.code, message: error.message, transient: error.transient } };
+      turn = isRefusal(error)
+        ? { status: "failed", code: error.code, message: error.message, transient: false, stepsDone: 0 }
+        : { status: "failed", code: error.code, message: error.message, transient: error.transient, stepsDone: 0 };
+      if (isRefusal(error)) {
+        status.outcome = "refused";
+        status.message = `${error.code}: ${error.message}`;
+        status.deviceState = { outcome: "refused" };
+        return await finish();
+      }
+    } finally {
+      connected?.port.dispose?.();
     }
 
-    if (result.status === "converged") {
-      await deps.runs.putDeviceState(repository, job.device, { appliedCommit: job.commit, attemptedCommit: job.commit, outcome: "converged" });
-      await record("converged", { stepsDone: result.stepsDone, total: result.plan?.steps.length ?? 0 });
-      return { outcome: "converged" };
+    switch (turn.status) {
+      case "converged":
+        status.outcome = "converged";
+        status.stepsDone = turn.stepsDone;
+        status.deviceState = { appliedCommit: job.commit, attemptedCommit: job.commit, outcome: "converged" };
+        break;
+      case "waiting":
+        if (job.waits >= settings.maxWaits) {
+          status.outcome = "failed";
+          status.message = `still waiting for ${turn.pending.action} after ${job.waits} checks; giving up`;
+          status.deviceState = { outcome: "failed" };
+        } else {
+          requeueAfter(turn.delayMs, `waiting for ${turn.pending.action}${turn.pending.vm ? ` ${turn.pending.vm}` : ""}`, { waits: job.waits + 1 });
+          status.pendingStep = { action: turn.pending.action, ...(turn.pending.vm ? { vm: turn.pending.vm } : {}), startedAt: new Date(turn.pending.startedAt) };
+        }
+        break;
+      case "continue":
+        requeueAfter(0, "budget spent", { waits: job.waits + 1 });
+        break;
+      case "superseded":
+        status.outcome = "skipped-stale";
+        status.message = `stopped: the newer commit ${turn.by.slice(0, 7)} was pushed for ${job.device}`;
+        break;
+      case "lost-lock":
+        // Another invocation owns the device now: it records the outcome, not us.
+        status.outcome = "requeued";
+        status.report = false;
+        status.keepOwner = false;
+        lock = undefined;
+        deps.log?.warn(`${job.device}@${job.commit.slice(0, 7)}: the device lock was lost; stopping so two jobs never apply one device`);
+        break;
+      case "refused": {
+        const first = turn.plan.errors[0];
+        status.outcome = "refused";
+        status.message = first ? `PLAN_INFEASIBLE: ${first.code}: ${first.message}` : "PLAN_INFEASIBLE: the plan is infeasible";
+        status.deviceState = { outcome: "refused" };
+        break;
+      }
+      case "failed": {
+        status.message = `${turn.code}: ${turn.message}`;
+        status.action = turn.action;
+        status.stepsDone = turn.stepsDone;
+        if (turn.transient && tries < attempt.maxAttempts) {
+          requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed: ${turn.code}`, { failures: tries });
+          status.report = true;
+        } else {
+          status.outcome = "failed";
+          status.deviceState = { outcome: "failed" };
+          if (turn.transient) status.message += ` (gave up after ${tries} tries)`;
+        }
+        break;
+      }
     }
-    const failedStep = result.error?.step ? result.plan?.steps.indexOf(result.error.step) : undefined;
-    const detail = {
-      message: result.error ? `${result.error.code}: ${result.error.message}` : result.status,
-      ...(failedStep !== undefined && failedStep >= 0 ? { step: failedStep + 1, action: result.error!.step!.action } : {}),
-      stepsDone: result.stepsDone,
-      total: result.plan?.steps.length ?? 0,
-    };
-    if (result.status === "refused") {
-      await deps.runs.putDeviceState(repository, job.device, { outcome: "refused" });
-      await record("refused", detail);
-      return { outcome: "refused", message: detail.message };
+    return await finish();
+  } catch (err) {
+    // Storage or git failing under us: a failure of this try, requeued like any other.
+    const error = translateError(err, job.device);
+    status.message = `${error.code}: ${error.message}`;
+    if (tries < attempt.maxAttempts && lock) requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed`, { failures: tries });
+    else {
+      status.outcome = "failed";
+      status.deviceState = { outcome: "failed" };
     }
-    // Failed: a transient failure is tried again by the queue until its last attempt;
-    // then, or for a terminal failure, the outcome is recorded and reported.
-    const lastAttempt = attempt.attempt >= attempt.maxAttempts;
-    if (result.error?.transient && !lastAttempt) {
-      await deps.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome: "pending", attempt: attempt.attempt, ...detail });
-      throw new ApplyRetryError(result.error.code, detail.message);
+    return await finish();
+  }
+
+  /** The one place a turn's status is written: result, device state, journal, report, requeue, lock. */
+  async function finish(): Promise<ApplyJobOutcome> {
+    try {
+      if (status.outcome === "failed" && lock) {
+        // Never "failed" when the device is in fact converged at this commit.
+        status.outcome = await convergedAnyway().then((yes) => (yes ? "converged" : "failed"), () => "failed" as const);
+        if (status.outcome === "converged") status.deviceState = { appliedCommit: job.commit, attemptedCommit: job.commit, outcome: "converged" };
+      }
+      if (status.deviceState) await deps.runs.putDeviceState(repository, job.device, status.deviceState);
+      if (status.requeue) {
+        // A failed try is history too: `history DEVICE` shows every one.
+        if (status.requeue.job.failures > job.failures) await journal({ step: 0, action: "try", status: "failed", ...(status.message ? { message: status.message } : {}) });
+        await deps.requeue(APPLY_QUEUE, status.requeue.job, status.requeue.delaySeconds);
+        if (status.report) {
+          await deps.runs.putResult(repository, job.commit, {
+            device: job.device, file: job.file, outcome: status.requeue.reason.startsWith("try") ? "pending" : "running", attempt: tries,
+            message: status.message ?? (status.pendingStep ? runningStepMessage(status.pendingStep.action, status.pendingStep.vm, status.pendingStep.startedAt) : status.requeue.reason),
+          });
+        }
+        deps.log?.info(`${job.device}@${job.commit.slice(0, 7)}: ${status.requeue.reason}; back in ${status.requeue.delaySeconds} s`);
+        return { outcome: "requeued", reason: status.requeue.reason, delaySeconds: status.requeue.delaySeconds };
+      }
+      if (status.outcome === "requeued") return { outcome: "requeued", reason: "lock lost", delaySeconds: 0 };
+      await deps.runs.putResult(repository, job.commit, {
+        device: job.device, file: job.file, outcome: status.outcome, attempt: tries,
+        ...(status.message ? { message: status.message } : {}),
+        ...(status.action ? { action: status.action } : {}),
+        ...(status.stepsDone !== undefined ? { stepsDone: status.stepsDone } : {}),
+      });
+      await journal({ step: 0, action: "outcome", status: status.outcome, ...(status.message ? { message: status.message } : {}) });
+      await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report for ${repository}@${job.commit}: ${(error as Error).message}`));
+      return { outcome: status.outcome, ...(status.message ? { message: status.message } : {}) };
+    } finally {
+      await lock?.release({ keepOwner: status.keepOwner });
     }
-    await deps.runs.putDeviceState(repository, job.device, { outcome: "failed" });
-    await record("failed", detail);
-    if (result.error?.transient) throw new ApplyRetryError(result.error.code, `${detail.message} (last attempt)`);
-    return { outcome: "failed", message: detail.message };
-  } finally {
-    await lease.release();
+  }
+
+  async function convergedAnyway(): Promise<boolean> {
+    if (!repo) return false;
+    const text = await repo.show(job.commit, job.file);
+    const device = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix }).devices.find((d) => d.manifest.metadata.name === job.device);
+    if (!device) return false;
+    const { port } = deps.connect(device.manifest);
+    try {
+      const plan = planDevice({ manifest: device.manifest, file: device.file, lines: device.lines }, await observe(port, deps.deviceSettings.retry));
+      return plan.feasible && plan.steps.length === 0;
+    } finally {
+      port.dispose?.();
+    }
   }
 }

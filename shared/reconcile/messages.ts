@@ -18,5 +18,9 @@ export const ApplyJob = z.object({
   reason: z.enum(["merge", "drift-remediation"]).default("merge"),
   /** Times the job was put back because the device was busy (bounded). */
   requeues: z.number().int().min(0).default(0),
+  /** Failed turns so far (transient failures); waiting is never one. */
+  failures: z.number().int().min(0).default(0),
+  /** Turns that ended waiting for a running device operation (bounded, generously). */
+  waits: z.number().int().min(0).default(0),
 });
 export type ApplyJob = z.infer<typeof ApplyJob>;

@@ -115,6 +115,9 @@ export async function runReconcileJob(deps: ReconcileDeps, job: ReconcileJob): P
   }
 
   for (const ref of toApply) {
+    // Recorded before the job is queued: a job of an older commit still applying the device
+    // sees it at its next step boundary and hands the device over.
+    await deps.runs.putDeviceState(repository, ref.device, { pushedCommit: job.after });
     await deps.enqueueApply({
       version: 1,
       kind: "apply",
@@ -126,6 +129,8 @@ export async function runReconcileJob(deps: ReconcileDeps, job: ReconcileJob): P
       file: ref.file,
       reason: "merge",
       requeues: 0,
+      failures: 0,
+      waits: 0,
     });
   }
   deps.log?.info(`push ${job.after.slice(0, 7)}: ${toApply.length} apply job(s), ${affected.unmanaged.length} unmanaged, ${affected.invalid.length} invalid`);

@@ -49,6 +49,8 @@ export interface ReconcileRun {
 export interface DeviceState {
   appliedCommit?: string;
   attemptedCommit?: string;
+  /** The newest commit pushed for the device (its apply job queued): older jobs stop at a step boundary. */
+  pushedCommit?: string;
   outcome?: DeviceOutcome;
   updatedAt?: string;
 }
@@ -168,7 +170,7 @@ export function createReconcileRuns(runs: TableClient, states: TableClient): Rec
     async deviceState(repository, device) {
       await ensure();
       const row = await findEntity<DeviceState>(states, tableKey(repository.toLowerCase()), tableKey(device));
-      return row ? (defined({ appliedCommit: row.appliedCommit, attemptedCommit: row.attemptedCommit, outcome: row.outcome, updatedAt: row.updatedAt }) as DeviceState) : {};
+      return row ? (defined({ appliedCommit: row.appliedCommit, attemptedCommit: row.attemptedCommit, pushedCommit: row.pushedCommit, outcome: row.outcome, updatedAt: row.updatedAt }) as DeviceState) : {};
     },
     async putDeviceState(repository, device, state) {
       await ensure();

@@ -1,6 +1,9 @@
 /**
  * Azure Storage clients from one connection string (AzureWebJobsStorage). Azurite speaks
- * plain http, which the Tables SDK refuses unless told; real accounts use https.
+ * plain http, which the Tables SDK refuses unless told; real accounts use https. A table
+ * or queue that disappeared (a restarted in-memory Azurite, a recreated account) is created
+ * again when a call says TableNotFound / QueueNotFound, and the call is made once more:
+ * "created once per process" is not enough.
  */
 import { TableClient, type TableEntityResult } from "@azure/data-tables";
 import { QueueClient, QueueServiceClient } from "@azure/storage-queue";
@@ -17,9 +20,79 @@ export function createStorageClients(connection: string): StorageClients {
   const queues = QueueServiceClient.fromConnectionString(connection);
   const allowInsecureConnection = isHttpEndpoint(connection);
   return {
-    table: (name) => TableClient.fromConnectionString(connection, name, { allowInsecureConnection }),
-    queue: (name) => queues.getQueueClient(name),
+    table: (name) => recreatingTable(TableClient.fromConnectionString(connection, name, { allowInsecureConnection })),
+    queue: (name) => recreatingQueue(queues.getQueueClient(name)),
   };
+}
+
+/** The storage error codes that mean "the table / queue / container is gone". */
+export function isMissingStore(error: unknown): boolean {
+  // Queues and blobs put the storage error code on `code`; tables on `details.errorCode`.
+  const e = error as { code?: unknown; details?: { errorCode?: unknown } } | undefined;
+  const code = e?.code ?? e?.details?.errorCode;
+  return code === "TableNotFound" || code === "QueueNotFound" || code === "ContainerNotFound";
+}
+
+async function again<T>(run: () => Promise<T>, recreate: () => Promise<unknown>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!isMissingStore(error)) throw error;
+    await recreate();
+    return run();
+  }
+}
+
+const TABLE_CALLS = new Set(["createEntity", "upsertEntity", "updateEntity", "getEntity", "deleteEntity", "submitTransaction"]);
+
+/** The table client, with every entity call retried once after re-creating a missing table. */
+export function recreatingTable(table: TableClient): TableClient {
+  const recreate = () => table.createTable();
+  return new Proxy(table, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      if (property === "listEntities") {
+        return (...args: Parameters<TableClient["listEntities"]>) => listRecreating(target, args, recreate);
+      }
+      if (typeof property === "string" && TABLE_CALLS.has(property)) {
+        return (...args: unknown[]) => again(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args), recreate);
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
+/** A missing table lists as empty (and is created); the iterator keeps its paging shape. */
+function listRecreating(table: TableClient, args: Parameters<TableClient["listEntities"]>, recreate: () => Promise<unknown>) {
+  const inner = table.listEntities(...args);
+  async function* rows() {
+    try {
+      for await (const row of inner) yield row;
+    } catch (error) {
+      if (!isMissingStore(error)) throw error;
+      await recreate();
+    }
+  }
+  const iterator = rows();
+  return Object.assign(iterator, { byPage: inner.byPage.bind(inner) }) as unknown as ReturnType<TableClient["listEntities"]>;
+}
+
+const QUEUE_CALLS = new Set(["sendMessage", "receiveMessages", "peekMessages", "updateMessage", "deleteMessage"]);
+
+/** The queue client, with message calls retried once after re-creating a missing queue. */
+export function recreatingQueue(queue: QueueClient): QueueClient {
+  const recreate = () => queue.createIfNotExists();
+  return new Proxy(queue, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      if (typeof property === "string" && QUEUE_CALLS.has(property)) {
+        return (...args: unknown[]) => again(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args), recreate);
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
 }
 
 /** `createIfNotExists` once per client and process; later calls reuse the promise. */

@@ -116,3 +116,22 @@ describe("retry", () => {
       .rejects.toMatchObject({ code: "NO_GPU_AVAILABLE", transient: false });
   });
 });
+
+describe("Kubernetes role states", () => {
+  it("a role still Creating or Updating is in progress, never configured", async () => {
+    const { kubernetesRoleState } = await import("../../shared/device/arm-port.js");
+    expect(kubernetesRoleState("Creating")).toEqual({ configured: false, inProgress: true });
+    expect(kubernetesRoleState("Updating")).toEqual({ configured: false, inProgress: true });
+    expect(kubernetesRoleState("Created")).toEqual({ configured: true, inProgress: false });
+    expect(kubernetesRoleState("Failed")).toEqual({ configured: false, inProgress: false });
+    const device = sim.device("dev");
+    const before = device.role;
+    device.role = { name: "kubernetes", provisioningState: "Creating", hostPlatform: "Linux" };
+    try {
+      const observed = await observeFleet([target()], deviceSettingsFromEnv(testEnv(sim)));
+      expect(observed.devices.dev!.kubernetes.configured).toBe(false);
+    } finally {
+      device.role = before;
+    }
+  });
+});

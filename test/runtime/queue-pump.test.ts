@@ -110,6 +110,55 @@ describe("queue pump", () => {
   });
 });
 
+describe("queue pump: functionTimeout and lost queues", () => {
+  it("abandons an invocation past functionTimeout: its result is ignored and the message comes back after its lease", async () => {
+    const queue = service.getQueueClient("pump-timeout");
+    await queue.create();
+    const lines: string[] = [];
+    const log = { info: () => undefined, error: (m: string) => void lines.push(m) };
+    const tries: number[] = [];
+    const pump = await startQueuePump({
+      fn: fn(async (_, context) => {
+        const attempt = Number(context.triggerMetadata?.dequeueCount);
+        tries.push(attempt);
+        // The first try outlives the 300 ms limit; the second one is quick.
+        if (attempt === 1) await new Promise((resolve) => setTimeout(resolve, 1_500));
+      }),
+      queueName: "pump-timeout",
+      service,
+      config,
+      log,
+      minPollMs: 20,
+      leaseSeconds: 1,
+      functionTimeoutMs: 300,
+    });
+    const started = Date.now();
+    await queue.sendMessage(base64({ job: "slow" }));
+    await waitFor(async () => (tries.length === 2 ? true : undefined), 10_000, "the second try");
+    const elapsed = Date.now() - started;
+    await waitFor(async () => ((await queue.peekMessages()).peekedMessageItems.length === 0 ? true : undefined), 5_000, "the message to be deleted");
+    await pump.stop();
+    expect(tries).toEqual([1, 2]);
+    expect(pump.timeouts).toBe(1);
+    expect(lines.some((l) => /try 1 of message .* timed out after 0\.\d s \(functionTimeout 0\.3 s\)/.test(l))).toBe(true);
+    // Not retried at once: the abandoned message waited out its lease (1 s).
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+  });
+
+  it("creates its queue again when storage lost it (QueueNotFound), and keeps pumping", async () => {
+    const queue = service.getQueueClient("pump-lost");
+    await queue.create();
+    const seen: unknown[] = [];
+    const pump = await startQueuePump({ fn: fn((p) => void seen.push(p)), queueName: "pump-lost", service, config, log: silentLog, minPollMs: 20 });
+    await queue.delete();
+    await waitFor(async () => ((await queue.exists()) ? true : undefined), 10_000, "the queue to be created again");
+    await queue.sendMessage(base64({ after: "reset" }));
+    await waitFor(async () => (seen.length === 1 ? true : undefined), 10_000, "the message after the reset");
+    await pump.stop();
+    expect(seen).toEqual([{ after: "reset" }]);
+  });
+});
+
 describe("Azurite under the local runtime", () => {
   it("stops when the process that started it is killed outright", async () => {
     // A parent that starts Azurite and is then SIGKILLed (no chance to clean up).

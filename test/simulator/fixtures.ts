@@ -133,6 +133,10 @@ export async function restSession(sim: Simulator, device: string, password = "si
     tokenReply,
     call,
     wait,
+    /** PUTs the NIC + VM deployment and returns the reply, without waiting. */
+    putVmDeployment(vm: string, size = GPU_SIZE) {
+      return call("PUT", `${rgPath}/providers/Microsoft.Resources/deployments/vm-${vm}`, API.resources, template([nic(vm), vmResource(vm, size)]));
+    },
     /** Deploys NIC + VM; returns the deployment's final state. */
     async createVm(vm: string, size = GPU_SIZE) {
       const put = await call("PUT", `${rgPath}/providers/Microsoft.Resources/deployments/vm-${vm}`, API.resources, template([nic(vm), vmResource(vm, size)]));
