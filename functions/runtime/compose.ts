@@ -12,8 +12,7 @@ import { loadSettings, type Settings } from "../../shared/settings.js";
 import { createDeliveryLog, DELIVERIES_TABLE, type DeliveryLog } from "../../shared/store/delivery-log.js";
 import { createJobQueue, type JobQueue } from "../../shared/store/job-queue.js";
 import { createPrHeadStore, PR_HEADS_TABLE, type PrHeadStore } from "../../shared/store/pr-heads.js";
-import { createStorageClients } from "../../shared/store/storage-clients.js";
-import { BlobServiceClient } from "@azure/storage-blob";
+import { createBlobServiceClient, createStorageClients } from "../../shared/store/storage-clients.js";
 import { createRunReporter } from "../../shared/reconcile/apply-report.js";
 import { type DeviceSettings } from "../../shared/device/settings.js";
 import { APPLY_JOURNAL_TABLE, type ApplyJournal, createApplyJournal } from "../../shared/store/apply-journal.js";
@@ -49,9 +48,9 @@ export interface RuntimeOverrides {
 
 export function createRuntime(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): Runtime {
   const settings = loadSettings(env);
-  const storage = createStorageClients(settings.storageConnection);
+  const storage = createStorageClients(settings.storage);
   const device = deviceSettingsFromEnv(env);
-  const blobs = BlobServiceClient.fromConnectionString(settings.storageConnection);
+  const blobs = createBlobServiceClient(settings.storage);
   const github = createGitHubClients({
     apiUrl: settings.githubApiUrl,
     auth: settings.githubAuth,

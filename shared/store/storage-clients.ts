@@ -1,9 +1,12 @@
 /**
- * Azure Storage clients from one connection string (AzureWebJobsStorage). Azurite speaks
- * plain http, which the Tables SDK refuses unless told; real accounts use https.
+ * Azure Storage clients for one account: from a connection string (AzureWebJobsStorage;
+ * Azurite speaks plain http, which the Tables SDK refuses unless told), or from the
+ * identity-based settings with a token credential (shared/store/storage-connection.ts).
  */
 import { TableClient, type TableEntityResult } from "@azure/data-tables";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueClient, QueueServiceClient } from "@azure/storage-queue";
+import { type StorageConnection, storageCredential } from "./storage-connection.js";
 
 export interface StorageClients {
   table(name: string): TableClient;
@@ -13,13 +16,38 @@ export interface StorageClients {
 const isHttpEndpoint = (connection: string) =>
   /usedevelopmentstorage=true/i.test(connection) || /(TableEndpoint|DefaultEndpointsProtocol)=http(;|:)/i.test(connection);
 
-export function createStorageClients(connection: string): StorageClients {
-  const queues = QueueServiceClient.fromConnectionString(connection);
-  const allowInsecureConnection = isHttpEndpoint(connection);
+const asConnection = (connection: string | StorageConnection): StorageConnection =>
+  typeof connection === "string" ? { kind: "connectionString", connectionString: connection } : connection;
+
+export function createStorageClients(connection: string | StorageConnection): StorageClients {
+  const resolved = asConnection(connection);
+  const queues = createQueueServiceClient(resolved);
+  if (resolved.kind === "identity") {
+    const credential = storageCredential(resolved.identity);
+    return {
+      table: (name) => new TableClient(resolved.tableUrl, name, credential),
+      queue: (name) => queues.getQueueClient(name),
+    };
+  }
+  const allowInsecureConnection = isHttpEndpoint(resolved.connectionString);
   return {
-    table: (name) => TableClient.fromConnectionString(connection, name, { allowInsecureConnection }),
+    table: (name) => TableClient.fromConnectionString(resolved.connectionString, name, { allowInsecureConnection }),
     queue: (name) => queues.getQueueClient(name),
   };
+}
+
+export function createQueueServiceClient(connection: string | StorageConnection): QueueServiceClient {
+  const resolved = asConnection(connection);
+  return resolved.kind === "identity"
+    ? new QueueServiceClient(resolved.queueUrl, storageCredential(resolved.identity))
+    : QueueServiceClient.fromConnectionString(resolved.connectionString);
+}
+
+export function createBlobServiceClient(connection: string | StorageConnection): BlobServiceClient {
+  const resolved = asConnection(connection);
+  return resolved.kind === "identity"
+    ? new BlobServiceClient(resolved.blobUrl, storageCredential(resolved.identity))
+    : BlobServiceClient.fromConnectionString(resolved.connectionString);
 }
 
 /** `createIfNotExists` once per client and process; later calls reuse the promise. */
