@@ -8,7 +8,8 @@
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { QueueServiceClient } from "@azure/storage-queue";
+import { createQueueServiceClient } from "../shared/store/storage-clients.js";
+import { describeStorageConnection, resolveStorageConnection } from "../shared/store/storage-connection.js";
 import { type Azurite, type AzuritePorts, reattachAzurite, startAzurite } from "./azurite.js";
 import { type FunctionsRegistry, installFunctionsCore } from "./functions-core-shim.js";
 import { readHostConfig } from "./host-config.js";
@@ -58,6 +59,11 @@ export interface LocalRuntime {
   queues: string[];
   stop(): Promise<void>;
 }
+
+const storageDescription = (settings: Record<string, string | undefined>) => {
+  const resolved = resolveStorageConnection(settings);
+  return resolved.connection ? describeStorageConnection(resolved.connection) : "";
+};
 
 const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage=true\s*;?\s*$/i;
 
@@ -125,7 +131,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (azurite) await Promise.all([azuriteStateFile(options.root), storageConnectionFile(options.root)].map((f) => rm(f, { force: true })));
   };
   try {
-    if (!settings.AzureWebJobsStorage || DEVELOPMENT_STORAGE.test(settings.AzureWebJobsStorage)) {
+    // Azurite stands in unless a real account is configured (a connection string or the identity-based settings).
+    const identityStorage = Object.keys(settings).some((name) => /^AzureWebJobsStorage__/i.test(name) && settings[name]);
+    if (!identityStorage && (!settings.AzureWebJobsStorage || DEVELOPMENT_STORAGE.test(settings.AzureWebJobsStorage))) {
       azurite = await localStorageAccount(options.root, log);
       settings.AzureWebJobsStorage = azurite.connectionString;
       await writeFile(storageConnectionFile(options.root), `${azurite.connectionString}\n`, { mode: 0o600 });
@@ -153,13 +161,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     for (const fn of registry.functions.filter((f) => f.trigger.type === "queueTrigger")) {
       const connectionName = String(fn.trigger.connection ?? "AzureWebJobsStorage");
-      const connection = settings[connectionName];
-      if (!connection) throw new Error(`${fn.metadata.name}: app setting ${connectionName} is not set`);
+      const connection = resolveStorageConnection(settings, connectionName);
+      if (!connection.connection) throw new Error(`${fn.metadata.name}: ${connection.problems.join("; ")}`);
       pumps.push(
         await startQueuePump({
           fn,
           queueName: resolveSetting(String(fn.trigger.queueName), settings),
-          service: QueueServiceClient.fromConnectionString(connection),
+          service: createQueueServiceClient(connection.connection),
           config: options.retryDelaySeconds === undefined ? host.queues : { ...host.queues, retryDelayMs: options.retryDelaySeconds * 1000 },
           log,
           leaseSeconds: options.leaseSeconds,
@@ -188,7 +196,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       url: http.url,
       port: http.port,
-      storageConnection: settings.AzureWebJobsStorage,
+      // With identity-based storage there is no secret to hand on: the account's endpoints instead.
+      storageConnection: settings.AzureWebJobsStorage ?? storageDescription(settings),
       ...(azurite ? { storageConnectionFile: storageConnectionFile(options.root) } : {}),
       registry,
       queues: pumps.map((p) => p.queueName),

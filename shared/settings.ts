@@ -10,6 +10,7 @@ import { z } from "zod";
 import { parseAllowList } from "./device/allow-list.js";
 import { serverUrlOf } from "./github/clone-url.js";
 import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialPrefix } from "./manifest/credential-name.js";
+import { resolveStorageConnection, type StorageConnection } from "./store/storage-connection.js";
 
 const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
 
@@ -49,7 +50,6 @@ export const RawSettings = z
       .string({ error: "is required (comma-separated owner/name list)" })
       .transform(list)
       .pipe(z.array(RepositoryName).min(1, "must list at least one owner/name")),
-    AzureWebJobsStorage: z.string({ error: "is required (storage connection string, UseDevelopmentStorage=true for Azurite)" }).min(1),
     ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().default("").transform(list).pipe(z.array(EndpointPattern)),
     ASE_GITOPS_DEVICE_CA: z
       .string()
@@ -100,6 +100,9 @@ export interface Settings {
   /** Development only (tests, the demo): local-path and file:// clone URLs are allowed. */
   allowLocalRepositories: boolean;
   repositories: string[];
+  /** The storage account: a connection string or identity-based endpoints (AzureWebJobsStorage__*). */
+  storage: StorageConnection;
+  /** The AzureWebJobsStorage connection string; "" when the account is reached with an identity (use `storage`). */
   storageConnection: string;
   allowedEndpoints: string[];
   /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX, default DEVICE_). */
@@ -131,7 +134,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
         return `${name} ${message}`;
       });
   problems.push(...authProblems(present));
-  if (!parsed.success || problems.length > 0) throw new SettingsError([...new Set(problems)]);
+  // Checked apart from the schema: a connection string, or the host's identity-based settings.
+  const storage = resolveStorageConnection(present);
+  problems.push(...storage.problems);
+  if (!parsed.success || !storage.connection || problems.length > 0) throw new SettingsError([...new Set(problems)]);
   const raw = parsed.data;
   // App auth wins when both are configured: installation tokens are scoped and short-lived.
   const githubAuth: GitHubAuthSettings =
@@ -145,7 +151,8 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     githubServerUrl: raw.GITHUB_SERVER_URL?.replace(/\/+$/, "") ?? serverUrlOf(raw.GITHUB_API_URL),
     allowLocalRepositories: raw.ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES === "true",
     repositories: raw.ASE_GITOPS_REPOSITORIES,
-    storageConnection: raw.AzureWebJobsStorage,
+    storage: storage.connection,
+    storageConnection: storage.connection.kind === "connectionString" ? storage.connection.connectionString : "",
     allowedEndpoints: [...parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS.join(","))],
     credentialPrefix: credentialPrefix(present),
     gitCache: raw.ASE_GITOPS_GIT_CACHE,

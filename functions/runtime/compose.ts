@@ -51,7 +51,7 @@ export interface RuntimeOverrides {
 
 export function createRuntime(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): Runtime {
   const settings = loadSettings(env);
-  const storage = createStorageClients(settings.storageConnection);
+  const storage = createStorageClients(settings.storage);
   const device = deviceSettingsFromEnv(env);
   const github = createGitHubClients({
     apiUrl: settings.githubApiUrl,

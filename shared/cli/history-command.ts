@@ -1,11 +1,12 @@
 /**
  * `ase-gitops history DEVICE [--repository OWNER/NAME] [--storage CONN] [--format json]`:
  * what the controller did to a device, from the apply journal (Azure Table storage; the
- * connection string from --storage or AzureWebJobsStorage).
+ * connection string from --storage, or AzureWebJobsStorage / its identity-based AzureWebJobsStorage__* settings).
  */
 import { type Command, Option } from "commander";
 import { createApplyJournal, APPLY_JOURNAL_TABLE, type JournalEntry } from "../store/apply-journal.js";
 import { createStorageClients } from "../store/storage-clients.js";
+import { resolveStorageConnection } from "../store/storage-connection.js";
 import { type CliContext, CliError } from "./cli-context.js";
 
 interface HistoryOptions {
@@ -21,8 +22,12 @@ function line(entry: JournalEntry): string {
 }
 
 export async function runHistory(device: string, options: HistoryOptions, ctx: CliContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const connection = options.storage ?? env.AzureWebJobsStorage;
-  if (!connection) throw new CliError("no storage account: pass --storage CONNECTION or set AzureWebJobsStorage");
+  const resolved = options.storage ? undefined : resolveStorageConnection(env);
+  const connection = options.storage ?? resolved?.connection;
+  if (!connection) {
+    const partial = resolved?.problems.filter((p) => !/^AzureWebJobsStorage is required/.test(p)) ?? [];
+    throw new CliError(partial.length > 0 ? `storage settings: ${partial.join("; ")}` : "no storage account: pass --storage CONNECTION or set AzureWebJobsStorage");
+  }
   const journal = createApplyJournal(createStorageClients(connection).table(APPLY_JOURNAL_TABLE));
   let repositories: string[];
   try {

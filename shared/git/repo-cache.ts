@@ -8,10 +8,11 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { type CloneUrlPolicy, isFetchAllowed } from "../github/clone-url.js";
+import { checkGitAvailable } from "./git-available.js";
 
 export class GitError extends Error {
   constructor(
-    readonly code: "GIT_FETCH_FAILED" | "GIT_BAD_URL" | "GIT_COMMIT_MISSING" | "GIT_FAILED",
+    readonly code: "GIT_FETCH_FAILED" | "GIT_BAD_URL" | "GIT_COMMIT_MISSING" | "GIT_FAILED" | "GIT_MISSING",
     message: string,
     /** Network and lock failures heal; a missing commit or bad URL does not. */
     readonly transient: boolean,
@@ -59,12 +60,18 @@ const redact = (text: string) => text.replace(/(authorization:\s*\w+\s+)\S+/gi, 
 /** `policy`: the only URLs a fetch may use (the configured GitHub server; local ones in development). */
 export function createRepoCache(root: string, policy: CloneUrlPolicy): RepoCache {
   const repos = new Map<string, Promise<CachedRepo>>();
+  // Checked once, when the cache is made; every open waits for it, so a host without git
+  // fails each job with one clear line (not retried: the host needs git installed).
+  const gitReady = checkGitAvailable().catch((error: Error) => {
+    throw new GitError("GIT_MISSING", error.message, false);
+  });
+  gitReady.catch(() => undefined); // reported by open(), not as an unhandled rejection
   return {
     open(fullName) {
       const key = fullName.toLowerCase();
       let repo = repos.get(key);
       if (!repo) {
-        repo = openRepo(join(root, `${key.replace(/[^a-z0-9._-]+/g, "__")}.git`), policy);
+        repo = gitReady.then(() => openRepo(join(root, `${key.replace(/[^a-z0-9._-]+/g, "__")}.git`), policy));
         repos.set(key, repo);
         repo.catch(() => repos.delete(key));
       }

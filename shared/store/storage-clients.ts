@@ -1,12 +1,15 @@
 /**
- * Azure Storage clients from one connection string (AzureWebJobsStorage). Azurite speaks
- * plain http, which the Tables SDK refuses unless told; real accounts use https. A table
- * or queue that disappeared (a restarted in-memory Azurite, a recreated account) is created
- * again when a call says TableNotFound / QueueNotFound, and the call is made once more:
- * "created once per process" is not enough.
+ * Azure Storage clients for one account: from a connection string (AzureWebJobsStorage;
+ * Azurite speaks plain http, which the Tables SDK refuses unless told), or from the
+ * identity-based settings with a token credential (shared/store/storage-connection.ts).
+ * A table or queue that disappeared (a restarted in-memory Azurite, a recreated account) is
+ * created again when a call says TableNotFound / QueueNotFound, and the call is made once
+ * more: "created once per process" is not enough.
  */
 import { TableClient, type TableEntityResult } from "@azure/data-tables";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueClient, QueueServiceClient } from "@azure/storage-queue";
+import { type StorageConnection, storageCredential } from "./storage-connection.js";
 
 export interface StorageClients {
   table(name: string): TableClient;
@@ -16,11 +19,22 @@ export interface StorageClients {
 const isHttpEndpoint = (connection: string) =>
   /usedevelopmentstorage=true/i.test(connection) || /(TableEndpoint|DefaultEndpointsProtocol)=http(;|:)/i.test(connection);
 
-export function createStorageClients(connection: string): StorageClients {
-  const queues = QueueServiceClient.fromConnectionString(connection);
-  const allowInsecureConnection = isHttpEndpoint(connection);
+const asConnection = (connection: string | StorageConnection): StorageConnection =>
+  typeof connection === "string" ? { kind: "connectionString", connectionString: connection } : connection;
+
+export function createStorageClients(connection: string | StorageConnection): StorageClients {
+  const resolved = asConnection(connection);
+  const queues = createQueueServiceClient(resolved);
+  if (resolved.kind === "identity") {
+    const credential = storageCredential(resolved.identity);
+    return {
+      table: (name) => recreatingTable(new TableClient(resolved.tableUrl, name, credential)),
+      queue: (name) => recreatingQueue(queues.getQueueClient(name)),
+    };
+  }
+  const allowInsecureConnection = isHttpEndpoint(resolved.connectionString);
   return {
-    table: (name) => recreatingTable(TableClient.fromConnectionString(connection, name, { allowInsecureConnection })),
+    table: (name) => recreatingTable(TableClient.fromConnectionString(resolved.connectionString, name, { allowInsecureConnection })),
     queue: (name) => recreatingQueue(queues.getQueueClient(name)),
   };
 }
@@ -93,6 +107,20 @@ export function recreatingQueue(queue: QueueClient): QueueClient {
       return (value as (...a: unknown[]) => unknown).bind(target);
     },
   });
+}
+
+export function createQueueServiceClient(connection: string | StorageConnection): QueueServiceClient {
+  const resolved = asConnection(connection);
+  return resolved.kind === "identity"
+    ? new QueueServiceClient(resolved.queueUrl, storageCredential(resolved.identity))
+    : QueueServiceClient.fromConnectionString(resolved.connectionString);
+}
+
+export function createBlobServiceClient(connection: string | StorageConnection): BlobServiceClient {
+  const resolved = asConnection(connection);
+  return resolved.kind === "identity"
+    ? new BlobServiceClient(resolved.blobUrl, storageCredential(resolved.identity))
+    : BlobServiceClient.fromConnectionString(resolved.connectionString);
 }
 
 /** `createIfNotExists` once per client and process; later calls reuse the promise. */
