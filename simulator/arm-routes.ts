@@ -118,6 +118,7 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
   }
   if (req.method === "PUT") {
     const planned = planDeployment(d, rg, req.body);
+    d.receivedDeployments.push({ name, resourceGroup: rg, template: req.body.properties.template, parameters: planned.parameters });
     // A PUT while the same deployment still runs re-attaches to it (the simulator's choice;
     // ARM may answer 409 DeploymentActive): retries after a lost reply stay idempotent.
     if (existing?.operationId && ctx.operations.get(existing.operationId)?.status === "InProgress") {

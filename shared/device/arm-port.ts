@@ -19,7 +19,7 @@ import { DeviceError, translateError } from "./errors.js";
 import { hostGuardPolicy, trustedPrefix } from "./host-guard.js";
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
 import {
-  type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE, type VmPower, type VmRecord,
+  type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG, CUSTOM_DATA_TAG, type VmPower, type VmRecord,
 } from "./port.js";
 import type { DeviceSettings } from "./settings.js";
 
@@ -156,6 +156,8 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
       ...(os === "Linux" || os === "Windows" ? { osType: os } : {}),
       managed: vm.tags?.[MANAGED_TAG] === MANAGED_TAG_VALUE,
       gpuExtension: extensionState(vm),
+      ...(vm.tags?.[PRIVATE_IP_TAG] !== undefined ? { privateIP: vm.tags[PRIVATE_IP_TAG] } : {}),
+      ...(vm.tags?.[CUSTOM_DATA_TAG] !== undefined ? { customDataSha256: vm.tags[CUSTOM_DATA_TAG] } : {}),
     };
   };
 

@@ -13,6 +13,7 @@ import { type DesiredDevice, desiredFromManifest, divergences } from "./desired.
 import { NEW_DEVICE, type ObservedDevice, type ObservedState } from "./observed.js";
 import { replaySteps } from "./replay.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanWarning } from "./types.js";
+import { checkVms } from "./vm-checks.js";
 
 export interface PlanDeviceInput {
   manifest: EdgeDevice;
@@ -56,6 +57,10 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
       ...at.line(at.lines?.allowReconfigure),
     });
   }
+
+  const vmChecks = checkVms(input, observed, steps);
+  errors.push(...vmChecks.errors);
+  warnings.push(...vmChecks.warnings);
 
   for (const failure of replay.failures) {
     const vmName = failure.step.vm;

@@ -12,11 +12,12 @@ import type { ApplyOptions, ApplyResult, ProgressEvent } from "../device/apply.j
 import { applyDevice } from "../device/apply.js";
 import type { Connected } from "../device/connect.js";
 import type { DeviceSettings } from "../device/settings.js";
-import { extensionDeploymentName, vmDeploymentName } from "../device/templates.js";
+import { extensionDeploymentName, vmAdminFrom, vmDeploymentName } from "../device/templates.js";
 import { DeviceError, translateError } from "../device/errors.js";
 import { isRefusal } from "../device/fleet.js";
 import type { CachedRepo, RepoCache } from "../git/repo-cache.js";
 import { parseManifestText } from "../manifest/load.js";
+import { resolveFileResult, textReader } from "../manifest/referenced-files.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import { planDevice } from "../plan/planner.js";
 import type { ApplyJournal } from "../store/apply-journal.js";
@@ -128,7 +129,9 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     await deps.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome: "running", attempt: attempt.attempt });
 
     const text = await repo.show(job.commit, job.file);
-    const loaded = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
+    const parsed = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
+    // ssh key and customData files from the same commit as the manifest.
+    const loaded = parsed && (await resolveFileResult(parsed, textReader((path) => repo.show(job.commit, path))));
     const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
     if (!device) {
       const problem = loaded?.invalid[0]?.errors[0];
@@ -139,12 +142,11 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
 
     let result: ApplyResult;
     try {
-      const { port, password } = deps.connect(device.manifest);
+      const { port } = deps.connect(device.manifest);
       const options: ApplyOptions = {
         plan: (input, observed) => planDevice(input, observed),
         retry: deps.deviceSettings.retry,
-        vmAdmin: { username: deps.deviceSettings.vmAdminUser, password: deps.deviceSettings.vmAdminPassword },
-        devicePassword: password,
+        vmAdmin: vmAdminFrom(deps.deviceSettings),
         windowsDriver: deps.deviceSettings.windowsDriver,
         onProgress: (event) => {
           // Lost the device's lease (a renewal failed): another job may own the device now.
