@@ -58,6 +58,13 @@ export function vmFilesOf(manifest: EdgeDevice, index: number): ResolvedVmFiles 
   return referencedFilesOf(manifest)?.[index] ?? inlineFilesOf(manifest)[index] ?? { sshPublicKeys: [] };
 }
 
+/** `{ customDataSha256 }` for a VM with customData (for the journal), else nothing. */
+export function customDataHashOf(manifest: EdgeDevice, vm: string): { customDataSha256?: string } {
+  const index = manifest.spec.virtualMachines.findIndex((v) => v.name === vm);
+  const sha = index < 0 ? undefined : referencedFilesOf(manifest)?.[index]?.customData?.sha256;
+  return sha ? { customDataSha256: sha } : {};
+}
+
 export function sha256Hex(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
 }

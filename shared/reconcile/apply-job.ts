@@ -17,7 +17,7 @@ import { DeviceError, translateError } from "../device/errors.js";
 import { isRefusal } from "../device/fleet.js";
 import type { CachedRepo, RepoCache } from "../git/repo-cache.js";
 import { parseManifestText } from "../manifest/load.js";
-import { resolveFileResult, textReader } from "../manifest/referenced-files.js";
+import { customDataHashOf, resolveFileResult, textReader } from "../manifest/referenced-files.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import { planDevice } from "../plan/planner.js";
 import type { ApplyJournal } from "../store/apply-journal.js";
@@ -95,7 +95,7 @@ const deploymentOf = (event: ProgressEvent) =>
 
 export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: ApplyAttempt): Promise<ApplyJobOutcome> {
   const repository = job.repository.fullName;
-  const journal = (entry: { step: number; action: string; status: string; vm?: string; deployment?: string; message?: string }) =>
+  const journal = (entry: { step: number; action: string; status: string; vm?: string; deployment?: string; customDataSha256?: string; message?: string }) =>
     deps.journal.append({ repository, device: job.device, commit: job.commit, attempt: attempt.attempt, ...entry });
   const record = async (outcome: DeviceOutcome, detail: { message?: string; step?: number; action?: string; stepsDone?: number; total?: number } = {}) => {
     await deps.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome, attempt: attempt.attempt, ...detail });
@@ -161,6 +161,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
             status: event.status,
             ...(event.vm ? { vm: event.vm } : {}),
             ...(deployment ? { deployment } : {}),
+            ...(event.action === "createVm" && event.vm ? customDataHashOf(device.manifest, event.vm) : {}),
             ...(event.message ? { message: event.message } : {}),
           }).catch(() => undefined);
           if (event.status !== "retrying") deps.log?.info(`${job.device} step ${event.step}/${event.total} ${event.action}${event.vm ? ` ${event.vm}` : ""}: ${event.status}`);
