@@ -168,6 +168,8 @@ export const EdgeDevice = z.strictObject({
       model: z.enum(["T4", "A2"]).default("T4"),
     }),
     softwareVersion: Release.optional(),
+    /** Nodes in the device's cluster: 2-node devices stay on 2510 or earlier (domain.md §8). Default 1. */
+    nodes: z.union([z.literal(1), z.literal(2)], { error: "must be 1 or 2" }).optional(),
     arm: ArmSpec.optional(),
     /** Optional: the device's cloud resource (Kubernetes role, updates, GPU capacity). */
     dataBoxEdge: DataBoxEdgeSpec.optional(),

@@ -13,6 +13,7 @@ import { type DesiredDevice, desiredFromManifest, divergences } from "./desired.
 import { NEW_DEVICE, type ObservedDevice, type ObservedState } from "./observed.js";
 import { replaySteps } from "./replay.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanWarning } from "./types.js";
+import { checkUpdatePath } from "./update-checks.js";
 import { checkVms } from "./vm-checks.js";
 
 export interface PlanDeviceInput {
@@ -59,8 +60,9 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
   }
 
   const vmChecks = checkVms(input, observed, steps);
-  errors.push(...vmChecks.errors);
-  warnings.push(...vmChecks.warnings);
+  const updateChecks = checkUpdatePath(desired, initial, steps, at.line(at.lines?.softwareVersion));
+  errors.push(...vmChecks.errors, ...updateChecks.errors);
+  warnings.push(...vmChecks.warnings, ...updateChecks.warnings);
 
   for (const failure of replay.failures) {
     const vmName = failure.step.vm;

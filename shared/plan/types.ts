@@ -17,7 +17,7 @@ export interface PlanStep {
   action: StepAction;
   /** The VM the step acts on (VM actions only). */
   vm?: string;
-  /** resizeVm: the new size; updateSoftware: the target release. */
+  /** resizeVm: the new size; updateSoftware: the release this hop installs. */
   size?: string;
   version?: string;
 }
@@ -38,6 +38,10 @@ export const ERROR_CODES = [
   "STATIC_IP_OUTSIDE_SUBNET",
   /** An existing VM's static IP changed: its NIC is not updated in place; recreate the VM. */
   "STATIC_IP_CHANGE_NEEDS_RECREATE",
+  /** softwareVersion has no known path from the observed release (the known path is printed). */
+  "UPDATE_PATH_UNKNOWN",
+  /** A 2-node device (spec.nodes: 2) asked for a release after 2510. */
+  "UPDATE_NOT_SUPPORTED_MULTI_NODE",
   /** Never expected: replaying the plan did not reach the desired state (a planner bug). */
   "PLAN_DOES_NOT_CONVERGE",
   /** `plan --live` only: the device did not answer, so there is nothing to plan against. */
