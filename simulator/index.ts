@@ -13,6 +13,7 @@ import { z } from "zod";
 import type { ClaimState } from "../shared/claims/model.js";
 import { loadFleet } from "../shared/manifest/load.js";
 import type { EdgeDevice } from "../shared/manifest/schema.js";
+import { ownValue } from "../shared/own-keys.js";
 import { type ObservedState, ObservedState as ObservedStateSchema } from "../shared/plan/observed.js";
 import type { CloudResource } from "./cloud.js";
 import { type DeviceSeed, type SimDevice, createDevice } from "./device-state.js";
@@ -100,7 +101,7 @@ function seedOf(manifest: EdgeDevice, options: z.output<typeof SimulatorOptions>
     softwareVersion: spec.softwareVersion,
     targetRelease: options.targetRelease ?? spec.softwareVersion,
     images: [...images].map(([name, osType]) => ({ name, osType })),
-    observed: options.observed?.devices[manifest.metadata.name],
+    observed: ownValue(options.observed?.devices, manifest.metadata.name),
   };
 }
 

@@ -10,10 +10,11 @@ import { startSimulator } from "../../simulator/index.js";
 import { FaultSpecError, parseFaultSpec } from "../../simulator/faults.js";
 import type { ApplyResult, ProgressEvent } from "../device/apply.js";
 import { DeviceError } from "../device/errors.js";
-import { type DeviceTarget, applyFleet, observeFleet } from "../device/fleet.js";
+import { type DeviceFailure, type DeviceTarget, applyFleet, observeFleet } from "../device/fleet.js";
 import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../device/settings.js";
 import { credentialPrefix } from "../manifest/credential-name.js";
 import { FleetPathError, type LoadedDevice, loadFleet } from "../manifest/load.js";
+import { keyedRecord } from "../own-keys.js";
 import type { ObservedState } from "../plan/observed.js";
 import { planDevice, planFleet } from "../plan/planner.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
@@ -135,7 +136,7 @@ async function runSimulate(fleet: string, options: SimulateOptions, ctx: CliCont
 async function runObserve(path: string, options: { format: "json" | "text" }, ctx: CliContext, deps: DeviceCommandDeps): Promise<void> {
   const { targets, invalid } = await loadTargets(path, deps.env);
   const result = await observeFleet(targets, settingsFrom(deps.env));
-  const errors = { ...result.errors };
+  const errors = Object.assign(keyedRecord<DeviceFailure>(), result.errors);
   for (const i of invalid) errors[i.name] = { code: "INVALID_MANIFEST", message: `${i.file}: ${i.message}`, transient: false };
   if (options.format === "json") {
     const sorted = Object.fromEntries(Object.entries(result.devices).sort(([a], [b]) => a.localeCompare(b)));

@@ -7,6 +7,7 @@ import { planFleet, summarize } from "../plan/planner.js";
 import type { Plan } from "../plan/types.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
+import { keyedRecord, ownValue } from "../own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 import { readObservedFile } from "./observed-file.js";
 
@@ -25,7 +26,7 @@ export type LiveObserver = (
 /** A device that could not be observed is not planned as if it were new: it is blocked. */
 function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan {
   const devices = plan.devices.map((device) => {
-    const why = unreachable[device.name];
+    const why = ownValue(unreachable, device.name);
     if (why === undefined) return device;
     return {
       ...device,
@@ -33,7 +34,7 @@ function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan 
       steps: [],
       errors: [...device.errors, { code: "DEVICE_UNREACHABLE" as const, message: `the device could not be observed, so nothing was planned: ${why}`, file: device.file }],
       warnings: [],
-      gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: {}, free: 0 } },
+      gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: keyedRecord<number>(), free: 0 } },
     };
   });
   return { devices, summary: summarize(devices) };
@@ -57,7 +58,7 @@ export async function runPlan(
   });
   let observed: ObservedState = { devices: {} };
   const notes: string[] = [];
-  let unreachable: Record<string, string> = {};
+  let unreachable = keyedRecord<string>();
   if (options.observed) observed = await readObservedFile(options.observed);
   if (options.live) {
     if (!live) throw new CliError("--live is not available in this build");

@@ -4,6 +4,7 @@
  */
 import type { ManifestLines } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
+import { keyedRecord } from "../own-keys.js";
 import type { ObservedDevice } from "../plan/observed.js";
 import { type ApplyOptions, type ApplyResult, type PlanFn, type ProgressEvent, applyDevice } from "./apply.js";
 import { type PortFactory, withDevice } from "./connect.js";
@@ -53,7 +54,7 @@ export interface FleetOptions {
 }
 
 export async function observeFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: FleetOptions = {}): Promise<FleetObservation> {
-  const out: FleetObservation = { devices: {}, errors: {} };
+  const out: FleetObservation = { devices: keyedRecord(), errors: keyedRecord() };
   await mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ manifest }) => {
     const name = manifest.metadata.name;
     try {
