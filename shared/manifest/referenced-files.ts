@@ -46,16 +46,14 @@ export function referencedFilesOf(manifest: EdgeDevice): readonly ResolvedVmFile
   return resolved.get(manifest);
 }
 
-/** Resolution for a manifest that names no file (or a hand-built one in tests): inline keys only. */
-export function inlineFilesOf(manifest: EdgeDevice): ResolvedVmFiles[] {
-  return manifest.spec.virtualMachines.map((vm) => ({
-    sshPublicKeys: (vm.ssh?.publicKeys ?? []).filter((k): k is string => typeof k === "string").map(normalizeSshPublicKey),
-  }));
+/** Resolution for a VM that names no file (or a hand-built manifest in tests): inline keys only. */
+function inlineFilesOf(vm: EdgeDevice["spec"]["virtualMachines"][number] | undefined): ResolvedVmFiles {
+  return { sshPublicKeys: (vm?.ssh?.publicKeys ?? []).filter((k): k is string => typeof k === "string").map(normalizeSshPublicKey) };
 }
 
 /** The VM's files: resolved ones when the loader read them, else the inline keys. */
 export function vmFilesOf(manifest: EdgeDevice, index: number): ResolvedVmFiles {
-  return referencedFilesOf(manifest)?.[index] ?? inlineFilesOf(manifest)[index] ?? { sshPublicKeys: [] };
+  return referencedFilesOf(manifest)?.[index] ?? inlineFilesOf(manifest.spec.virtualMachines[index]);
 }
 
 /** `{ customDataSha256 }` for a VM with customData (for the journal), else nothing. */
