@@ -56,6 +56,8 @@ export const WARNING_CODES = [
   "MANUAL_STOP_BEFORE_UPDATE",
   "GPU_EXTENSION_OS_UNTESTED",
   "UNMANAGED_VM",
+  /** The Ubuntu 18.04 GPU driver extension is deprecated: drivers are installed by hand inside the VM. */
+  "GPU_EXTENSION_DEPRECATED",
   /** customData changed on a VM that exists: first-boot data takes effect only when the VM is recreated. */
   "CUSTOM_DATA_NOT_APPLIED",
 ] as const;

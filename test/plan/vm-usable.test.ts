@@ -9,6 +9,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deviceSettingsFromEnv } from "../../shared/device/settings.js";
+import { extensionParameters } from "../../shared/device/templates.js";
 import { loadFleet } from "../../shared/manifest/load.js";
 import { referencedFilesOf } from "../../shared/manifest/referenced-files.js";
 import { sshPublicKeyProblem } from "../../shared/manifest/ssh-public-key.js";
@@ -213,5 +215,24 @@ describe("customData", () => {
     expect(warningCodes((await planText(withData("c.yaml"), { "c.yaml": "#cloud-config\n" }, seen(sha))).plan)).toEqual([]);
     const removed = await planText(device(`    - name: web\n      size: Standard_D2_v2\n      image: ubuntu\n      login: none\n`), {}, seen(sha));
     expect(removed.plan.warnings[0]!.message).toMatch(/customData was removed/);
+  });
+});
+
+describe("driver facts (issue 12 item 7)", () => {
+  it("GPU_EXTENSION_DEPRECATED for the Ubuntu 18.04 GPU extension, not without the extension", () => {
+    const ubuntu = { type: "Linux", distro: "ubuntu", version: "18.04" };
+    const p = plan({ vms: [{ name: "gpu", size: "Standard_NC4as_T4_v3", os: ubuntu }] });
+    expect(warningCodes(p)).toEqual(["GPU_EXTENSION_DEPRECATED"]);
+    expect(p.warnings[0]!.hint).toMatch(/gpuExtension: false/);
+    expect(warningCodes(plan({ vms: [{ name: "gpu", size: "Standard_NC4as_T4_v3", os: ubuntu, gpuExtension: false }] }))).toEqual([]);
+  });
+
+  it("the Windows GPU driver defaults to the URLs Microsoft's parameter files publish, per release", () => {
+    const windows = (release: string, url?: string) =>
+      (extensionParameters({ vm: "w", osType: "Windows", release, windowsDriver: { ...(url ? { url } : {}), certificateUrl: "https://go.microsoft.com/fwlink/?linkid=871664" } }).settings as { DriverURL: string }).DriverURL;
+    expect(windows("2106")).toBe("http://us.download.nvidia.com/tesla/442.50/442.50-tesla-desktop-winserver-2019-2016-international.exe");
+    expect(windows("2205")).toBe("http://us.download.nvidia.com/tesla/511.65/511.65-data-center-tesla-desktop-winserver-2016-2019-2022-dch-international.exe");
+    expect(windows("2303", "https://mirror.contoso.com/driver.exe")).toBe("https://mirror.contoso.com/driver.exe");
+    expect(deviceSettingsFromEnv({}).windowsDriver).toEqual({ certificateUrl: "https://go.microsoft.com/fwlink/?linkid=871664" });
   });
 });
