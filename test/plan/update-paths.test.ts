@@ -87,3 +87,14 @@ describe("update paths through the simulator", () => {
     expect(installs.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
 });
+
+describe("custom sizes (issue 12 item 5, static table)", () => {
+  it("Custom_NonGPU, Custom_GPU_T4_v3 and Custom_GPU_A2 are accepted, GPU custom sizes holding 1 GPU of their model", () => {
+    const p = planDevice({ manifest: manifest({ gpus: 1, vms: [{ name: "c", size: "Custom_NonGPU" }, { name: "g", size: "Custom_GPU_T4_v3" }] }), file: "d.yaml" });
+    expect(p.feasible).toBe(true);
+    expect(p.gpus.after.vms).toEqual({ g: 1 });
+    expect(p.steps.map((s) => s.action)).toEqual(["createVm", "createVm", "installGpuExtension"]);
+    const mismatch = planDevice({ manifest: manifest({ gpus: 1, model: "T4", vms: [{ name: "g", size: "Custom_GPU_A2" }] }), file: "d.yaml" });
+    expect(errorCodes(mismatch)).toEqual(["GPU_MODEL_MISMATCH"]);
+  });
+});
