@@ -335,17 +335,20 @@ function manifestLines(doc: Document, manifest: EdgeDevice, lineCounter: LineCou
     allowReconfigure: line(["spec", "kubernetes", "allowReconfigure"]),
     vms: manifest.spec.virtualMachines.map((_, index) => {
       const vm = ["spec", "virtualMachines", index];
-      const keys = manifest.spec.virtualMachines[index]!.ssh?.publicKeys ?? [];
+      const spec = manifest.spec.virtualMachines[index]!;
+      const name = line([...vm, "name"]);
+      // Fields a VM does not set point at its name: no lookup (thousands of VMs load linearly).
+      const lineIf = (present: unknown, path: DocPath) => (present === undefined ? name : line(path));
       return {
-        name: line([...vm, "name"]),
+        name,
         size: line([...vm, "size"]),
         os: line([...vm, "os"]),
         powerState: line([...vm, "powerState"]),
-        login: line([...vm, "login"]),
-        network: line([...vm, "network"]),
-        privateIP: line([...vm, "network", "privateIP"]),
-        customData: line([...vm, "customData"]),
-        sshKeys: keys.map((_, k) => line([...vm, "ssh", "publicKeys", k])),
+        login: lineIf(spec.login, [...vm, "login"]),
+        network: lineIf(spec.network, [...vm, "network"]),
+        privateIP: lineIf(spec.network?.privateIP, [...vm, "network", "privateIP"]),
+        customData: lineIf(spec.customData, [...vm, "customData"]),
+        sshKeys: (spec.ssh?.publicKeys ?? []).map((_, k) => line([...vm, "ssh", "publicKeys", k])),
       };
     }),
   };
