@@ -31,7 +31,7 @@ function deviceManifest(name: string): EdgeDevice {
       gpu: { count: 2, model: "T4" },
       arm: { endpoint: "https://127.0.0.1/", subscriptionId: SUBSCRIPTION, resourceGroup: "gpu-vms", location: "DBELocal", credential: "DEVICE_BENCH_PASSWORD" },
       kubernetes: { enabled: false, allowReconfigure: false },
-      virtualMachines: ["infer-01", "infer-02"].map((vm) => ({ name: vm, size: "Standard_NC4as_T4_v3", image: "ubuntu1804", powerState: "running" as const })),
+      virtualMachines: ["infer-01", "infer-02"].map((vm) => ({ name: vm, size: "Standard_NC4as_T4_v3", image: "ubuntu1804", login: "none" as const, powerState: "running" as const })),
     },
   };
 }

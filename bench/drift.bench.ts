@@ -32,8 +32,8 @@ function manifestOf(i: number): EdgeDevice {
       arm: { endpoint: "https://127.0.0.1/", subscriptionId: SUBSCRIPTION, resourceGroup: "gpu-vms", location: "DBELocal", credential: "DEVICE_PASSWORD" },
       kubernetes: { enabled: i % 3 === 0, allowReconfigure: false },
       virtualMachines: [
-        { name: "infer-01", size: "Standard_NC4as_T4_v3", image: "ubuntu1804", powerState: "running" },
-        { name: "web-01", size: "Standard_D2_v2", image: "ubuntu1804", powerState: "running" },
+        { name: "infer-01", size: "Standard_NC4as_T4_v3", image: "ubuntu1804", login: "none" as const, powerState: "running" },
+        { name: "web-01", size: "Standard_D2_v2", image: "ubuntu1804", login: "none" as const, powerState: "running" },
       ],
     },
   };

@@ -31,10 +31,12 @@ spec:
       size: ${GPU_SIZES[index % GPU_SIZES.length]}
       image: ubuntu1804
       os: { type: Linux, distro: ubuntu, version: "18.04" }
+      login: none
     - name: worker-02
       size: ${second}
       image: ubuntu1804
       os: { type: Linux, distro: ubuntu, version: "18.04" }
+      login: none
 `;
 }
 

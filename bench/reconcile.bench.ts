@@ -30,8 +30,9 @@ spec:
     - name: base
       size: Standard_D2_v2
       image: ubuntu1804
+      login: none
 ${extraVm}`;
-const gpuVm = "    - name: infer\n      size: Standard_NC4as_T4_v3\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: \"18.04\" }\n";
+const gpuVm = "    - name: infer\n      size: Standard_NC4as_T4_v3\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: \"18.04\" }\n      login: none\n";
 
 const names = Array.from({ length: DEVICES + 1 }, (_, i) => `dev-${String(i).padStart(4, "0")}`);
 const fleet = await mkdtemp(join(tmpdir(), "ase-gitops-bench-reconcile-"));

@@ -17,7 +17,7 @@ import { type Simulator, type SimulatorOptions, startSimulator } from "../simula
 import { type Azurite, startAzurite } from "../runtime/azurite.js";
 import { createTestRepo, type TestRepo } from "./git-repos.js";
 import { type FakeCheckRun, type FakeGitHub, startFakeGitHub } from "./loopback-github.js";
-import { credentialSettings, simulatedFleetFiles } from "./simulated-fleet.js";
+import { credentialSettings, simulatedFleetFiles, vmPasswordSettings } from "./simulated-fleet.js";
 import { delivery, pullRequestPayload, pushPayload, REPO, WEBHOOK_SECRET } from "./webhook-deliveries.js";
 
 // This file runs from source (tests) and compiled under dist/ (the demo).
@@ -111,6 +111,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       ASE_GITOPS_APPLY_HOLD_MARGIN_MS: "2000",
       ASE_GITOPS_APPLY_FAILURE_BACKOFF_MS: "500",
       ...Object.fromEntries(credentialSettings(files).map((name) => [name, password])),
+      // VM passwords: Azure wants 12 or more characters; the simulator keeps none of them.
+      ...Object.fromEntries(vmPasswordSettings(files).map((name) => [name, `Sim-${name}-Passw0rd!`])),
       ...options.settings,
     };
 

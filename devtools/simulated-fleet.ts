@@ -21,22 +21,37 @@ export function pointAtSimulator(text: string, endpoints: Readonly<Record<string
     .join("");
 }
 
-/** Every manifest under `folder` (relative path -> text), pointed at the simulator. */
+/**
+ * Every file under `folder` (relative path -> text): manifests pointed at the simulator, the
+ * files they name (ssh keys, cloud-init) as they are.
+ */
 export async function simulatedFleetFiles(folder: string, endpoints: Readonly<Record<string, string>>): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for (const entry of (await readdir(folder, { recursive: true })).sort()) {
-    if (!/\.ya?ml$/i.test(entry)) continue;
-    const text = await readFile(join(folder, entry), "utf8");
-    files[relative(folder, join(folder, entry)).split("\\").join("/")] = pointAtSimulator(text, endpoints);
+  for (const entry of (await readdir(folder, { recursive: true, withFileTypes: true })).sort((a, b) => (a.parentPath + a.name < b.parentPath + b.name ? -1 : 1))) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const text = await readFile(path, "utf8");
+    const name = relative(folder, path).split("\\").join("/");
+    files[name] = /\.ya?ml$/i.test(entry.name) && /^kind:\s*EdgeDevice\s*$/m.test(text) ? pointAtSimulator(text, endpoints) : text;
   }
   return files;
 }
 
-/** The credential settings the manifests name (`spec.arm.credential`). */
+/** The device credential settings the manifests name (`spec.arm.credential`). */
 export function credentialSettings(files: Record<string, string>): string[] {
   const names = new Set<string>();
   for (const text of Object.values(files)) {
     for (const match of text.matchAll(/^\s*credential:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/gm)) names.add(match[1]!);
+  }
+  const vm = new Set(vmPasswordSettings(files));
+  return [...names].filter((n) => !vm.has(n)).sort();
+}
+
+/** The VM admin password settings the manifests name (`adminPassword: { credential }`, either YAML style). */
+export function vmPasswordSettings(files: Record<string, string>): string[] {
+  const names = new Set<string>();
+  for (const text of Object.values(files)) {
+    for (const match of text.matchAll(/adminPassword:\s*(?:\{\s*)?credential:\s*([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]!);
   }
   return [...names].sort();
 }

@@ -165,7 +165,7 @@ export function deviceManifest(name: string, options: { gpus?: 1 | 2; vms?: Arra
     "  kubernetes:",
     `    enabled: ${options.kubernetes ?? false}`,
     "  virtualMachines:",
-    ...vms.flatMap((vm) => [`    - name: ${vm.name}`, `      size: ${vm.size}`, "      image: ubuntu1804", '      os: { type: Linux, distro: ubuntu, version: "18.04" }']),
+    ...vms.flatMap((vm) => [`    - name: ${vm.name}`, `      size: ${vm.size}`, "      image: ubuntu1804", '      os: { type: Linux, distro: rhel, version: "7.4" }', "      login: none"]),
     "",
   ].join("\n");
 }

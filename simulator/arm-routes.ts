@@ -129,6 +129,7 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
     if (existing?.operationId && ctx.operations.get(existing.operationId)?.status === "InProgress") {
       throw armError(409, "DeploymentActive", `The deployment '${name}' is currently active and cannot be updated; wait for it to complete.`);
     }
+    d.receivedDeployments.push({ name, resourceGroup: rg, template: req.body.properties.template, parameters: planned.parameters });
     const dep: SimDeployment = {
       name,
       resourceGroup: rg,

@@ -5,6 +5,7 @@
  * download/install update actions. Claim changes go through the model.
  */
 import { compareReleases, configureKubernetes, removeKubernetes, updateSoftware } from "../shared/claims/model.js";
+import { nextHop } from "../shared/claims/update-paths.js";
 import { armError, notFound } from "./arm-errors.js";
 import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, startLro } from "./arm-context.js";
 import { type SimDevice, gpuCounts } from "./device-state.js";
@@ -25,7 +26,8 @@ function availableRelease(d: SimDevice): string | undefined {
   const current = d.claims.softwareVersion;
   const target = d.targetRelease;
   if (!target) return undefined;
-  return current === undefined || compareReleases(target, current) > 0 ? target : undefined;
+  // A device offers the next mandatory release on the way, not the target itself (domain.md §8).
+  return current === undefined || compareReleases(target, current) > 0 ? nextHop(current, target) : undefined;
 }
 
 function roleView(ctx: ArmContext, rg: string) {

@@ -14,6 +14,29 @@ export const ASE_VNET_RG = "ASERG";
 export const ASE_VNET = "ASEVNET";
 export const ASE_SUBNET = "ASEVNETsubNet";
 export const DEFAULT_RELEASE = "2303";
+/** The address range the simulated ASEVNETsubNet has (a real device's is set when compute is enabled). */
+export const ASE_SUBNET_PREFIX = "10.0.0.0/24";
+/** Tags the controller writes (shared/device/port.ts): seeded from an observed state's VMs. */
+export const PRIVATE_IP_TAG = "ase-gitops-private-ip";
+export const CUSTOM_DATA_TAG = "ase-gitops-custom-data-sha256";
+
+/** What a VM's osProfile asked for, kept so tests can check what reached the device (never the password). */
+export interface SimOsProfile {
+  adminUsername: string;
+  passwordSet: boolean;
+  disablePasswordAuthentication: boolean;
+  sshPublicKeys: { path: string; keyData: string }[];
+  /** base64, as sent. */
+  customData?: string;
+}
+
+/** A deployment as the device received it (PUT body's template and parameters), in arrival order. */
+export interface ReceivedDeployment {
+  name: string;
+  resourceGroup: string;
+  template: unknown;
+  parameters: Record<string, unknown>;
+}
 
 export interface SimExtension {
   name: string;
@@ -33,6 +56,7 @@ export interface SimVm {
   nicName: string;
   tags: Record<string, string>;
   extensions: Map<string, SimExtension>;
+  osProfile?: SimOsProfile;
   /** Transitional power state shown while a power operation runs. */
   pendingPower?: "starting" | "stopping" | "deallocating";
 }
@@ -78,6 +102,8 @@ export interface SimDevice {
   nics: Map<string, SimNic>;
   vms: Map<string, SimVm>;
   deployments: Map<string, SimDeployment>;
+  /** Every deployment PUT the device accepted for validation, in order (tests read what reached the device). */
+  receivedDeployments: ReceivedDeployment[];
   role?: SimRole;
   /** Release installUpdates moves the device to. */
   targetRelease?: string;
@@ -121,6 +147,7 @@ export function createDevice(seed: DeviceSeed): SimDevice {
     nics: new Map(),
     vms: new Map(),
     deployments: new Map(),
+    receivedDeployments: [],
     targetRelease: seed.targetRelease,
     updatesDownloaded: false,
     tokens: new Map(),
@@ -139,7 +166,7 @@ export function createDevice(seed: DeviceSeed): SimDevice {
         name: nicName,
         resourceGroup: rg,
         ipConfigName: `${vm.name}-ipconfig`,
-        privateIPAddress: "",
+        privateIPAddress: observed?.virtualMachines.find((o) => o.name === vm.name)?.privateIP ?? "",
         subnetId: subnetId(device),
       });
       const extensions = new Map<string, SimExtension>();
@@ -160,7 +187,7 @@ export function createDevice(seed: DeviceSeed): SimDevice {
         osType: "Linux",
         imageName: seed.images[0]?.name ?? "image",
         nicName,
-        tags: vm.managed ? { [MANAGED_TAG]: MANAGED_TAG_VALUE } : {},
+        tags: seededTags(vm.managed, observed?.virtualMachines.find((o) => o.name === vm.name)),
         extensions,
       });
     }
@@ -169,6 +196,14 @@ export function createDevice(seed: DeviceSeed): SimDevice {
     device.role = { name: "kubernetes", provisioningState: "Created", hostPlatform: "Linux" };
   }
   return device;
+}
+
+function seededTags(managed: boolean, observed: ObservedDevice["virtualMachines"][number] | undefined): Record<string, string> {
+  return {
+    ...(managed ? { [MANAGED_TAG]: MANAGED_TAG_VALUE } : {}),
+    ...(observed?.privateIP !== undefined ? { [PRIVATE_IP_TAG]: observed.privateIP } : {}),
+    ...(observed?.customDataSha256 !== undefined ? { [CUSTOM_DATA_TAG]: observed.customDataSha256 } : {}),
+  };
 }
 
 export function subnetId(device: SimDevice): string {

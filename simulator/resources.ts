@@ -6,8 +6,9 @@ import { randomUUID } from "node:crypto";
 import { compareReleases, createVm, findVm, installGpuExtension, resizeVm } from "../shared/claims/model.js";
 import { sameSize } from "../shared/claims/sizes.js";
 import { ArmHttpError, armError } from "./arm-errors.js";
+import { ipInPrefix } from "../shared/plan/vm-checks.js";
 import {
-  ASE_SUBNET, ASE_VNET, ASE_VNET_RG, ClaimRefused, MANAGED_TAG, type SimDevice, type SimVm, commitClaim, key,
+  ASE_SUBNET, ASE_SUBNET_PREFIX, ASE_VNET, ASE_VNET_RG, ClaimRefused, MANAGED_TAG, type SimDevice, type SimOsProfile, type SimVm, commitClaim, key,
 } from "./device-state.js";
 
 /** ARM-style codes the simulator uses for the claim model's refusals (a real device's wording is unknown). */
@@ -62,11 +63,19 @@ export function putNic(device: SimDevice, rg: string, name: string, properties: 
   if (!expected.test(subnet)) {
     throw new ResourceError("InvalidResourceReference", `Subnet '${subnet}' referenced by network interface '${name}' was not found; use ${ASE_VNET}/${ASE_SUBNET} in ${ASE_VNET_RG}.`);
   }
+  const privateIPAddress = String(ipConfig?.properties?.privateIPAddress ?? "");
+  if (privateIPAddress) {
+    if (!ipInPrefix(privateIPAddress, ASE_SUBNET_PREFIX)) {
+      throw new ResourceError("PrivateIPAddressNotInSubnet", `IP address ${privateIPAddress} does not belong to subnet ${ASE_SUBNET} (${ASE_SUBNET_PREFIX}).`);
+    }
+    const holder = [...device.nics.values()].find((n) => n.privateIPAddress === privateIPAddress && !(n.name.toLowerCase() === name.toLowerCase() && n.resourceGroup.toLowerCase() === group.toLowerCase()));
+    if (holder) throw new ResourceError("PrivateIPAddressInUse", `IP address ${privateIPAddress} is already used by network interface '${holder.name}'.`);
+  }
   device.nics.set(key(group, name), {
     name,
     resourceGroup: group,
     ipConfigName: String(ipConfig?.name ?? "ipconfig1"),
-    privateIPAddress: String(ipConfig?.properties?.privateIPAddress ?? ""),
+    privateIPAddress,
     subnetId: subnet,
   });
 }
@@ -97,8 +106,11 @@ export function putVm(device: SimDevice, rg: string, name: string, properties: P
   if (!nic || !device.nics.get(key(nic.resourceGroup, nic.name))) {
     throw new ResourceError("NotFound", `Network interface for VM '${name}' was not found.`);
   }
+  const osProfile = readOsProfile(properties?.osProfile);
+  if (osProfile instanceof ResourceError) throw osProfile;
   claim(device, () => createVm(device.claims, { name, size, managed: MANAGED_TAG in tags }));
   const vm: SimVm = {
+    osProfile,
     name,
     resourceGroup: group,
     vmId: randomUUID(),
@@ -109,6 +121,27 @@ export function putVm(device: SimDevice, rg: string, name: string, properties: P
     extensions: new Map(),
   };
   device.vms.set(key(name), vm);
+}
+
+/** osProfile as Compute 2017-12-01 takes it; refused like Azure when nobody could log in or customData is too big. */
+function readOsProfile(raw: Props | undefined): SimOsProfile | ResourceError {
+  const adminUsername = String(raw?.adminUsername ?? "");
+  if (!adminUsername) return new ResourceError("InvalidParameter", "Required parameter 'adminUsername' is missing (null).");
+  const linux = raw?.linuxConfiguration ?? undefined;
+  const keys: { path: string; keyData: string }[] = Array.isArray(linux?.ssh?.publicKeys)
+    ? linux.ssh.publicKeys.map((k: Props) => ({ path: String(k?.path ?? ""), keyData: String(k?.keyData ?? "") }))
+    : [];
+  const disablePasswordAuthentication = linux?.disablePasswordAuthentication === true;
+  const passwordSet = typeof raw?.adminPassword === "string" && raw.adminPassword.length > 0;
+  if (disablePasswordAuthentication && keys.length === 0) {
+    return new ResourceError("InvalidParameter", "Password authentication is disabled but no SSH public key was given.");
+  }
+  if (!passwordSet && keys.length === 0) return new ResourceError("InvalidParameter", "Required parameter 'adminPassword' is missing (null).");
+  const customData = typeof raw?.customData === "string" && raw.customData ? raw.customData : undefined;
+  if (customData && Buffer.from(customData, "base64").length > 65_535) {
+    return new ResourceError("InvalidParameter", "Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.");
+  }
+  return { adminUsername, passwordSet, disablePasswordAuthentication, sshPublicKeys: keys, ...(customData ? { customData } : {}) };
 }
 
 /** The driver extension version the release expects (domain.md §4). */

@@ -1,7 +1,7 @@
 /**
  * A small evaluator for ARM template expressions: enough for the VM/NIC/extension templates a
  * controller sends (parameters, variables, concat, format, resourceId, resourceGroup,
- * subscription, if/equals/empty/not/and/or, toLower/toUpper, string). Anything else makes
+ * subscription, if/equals/empty/not/and/or, toLower/toUpper, string, json). Anything else makes
  * the deployment fail with InvalidTemplate, as an unknown function does in ARM.
  */
 
@@ -113,6 +113,12 @@ function callFunction(ctx: TemplateContext, name: string, args: unknown[]): unkn
       return args.every(Boolean);
     case "or":
       return args.some(Boolean);
+    case "json":
+      try {
+        return JSON.parse(String(args[0]));
+      } catch {
+        throw new TemplateError(`json() got text that is not JSON`);
+      }
     case "true":
       return true;
     case "false":

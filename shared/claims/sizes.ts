@@ -61,6 +61,11 @@ function buildCatalog(): ReadonlyMap<string, VmSize> {
     add({ name: `Standard_${base}_HPN_A2_v3`, gpus: 1, gpuModel: "A2" });
   }
   for (const name of NON_GPU_SIZES) add({ name, gpus: 0 });
+  // The device's configurable custom sizes (domain.md §9). Their GPU count (1 or 2) is set on
+  // the device; the static table assumes 1, the common setting.
+  add({ name: "Custom_NonGPU", gpus: 0 });
+  add({ name: "Custom_GPU_T4_v3", gpus: 1, gpuModel: "T4" });
+  add({ name: "Custom_GPU_A2", gpus: 1, gpuModel: "A2" });
   return catalog;
 }
 

@@ -12,7 +12,8 @@ import { observe } from "./observe.js";
 import type { DevicePort } from "./port.js";
 import { type RetryOptions, withRetry } from "./retry.js";
 import {
-  createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName, vmDeploymentName, vmParameters,
+  type VmAdmin, assertVmCredentials, createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName,
+  vmDeploymentName, vmParameters,
 } from "./templates.js";
 
 export type PlanFn = (input: { manifest: EdgeDevice; file: string; lines?: ManifestLines }, observed: ObservedDevice) => DevicePlan;
@@ -34,9 +35,9 @@ export interface ApplyOptions {
   plan: PlanFn;
   retry: RetryOptions;
   onProgress?: (event: ProgressEvent) => void;
-  vmAdmin: { username: string; password?: string };
-  devicePassword: string;
-  windowsDriver: { url: string; certificateUrl: string };
+  /** Logins for created VMs: default user, the credential lookup (templates.ts). */
+  vmAdmin: VmAdmin;
+  windowsDriver: { url?: string; certificateUrl: string };
 }
 
 export type ApplyStatus = "converged" | "refused" | "failed";
@@ -59,22 +60,12 @@ interface StepContext {
   release?: string;
 }
 
-function desiredVm(manifest: EdgeDevice, vm: string) {
-  const spec = manifest.spec.virtualMachines.find((v) => v.name === vm);
-  if (!spec) throw new DeviceError("INTERNAL", `the plan names VM ${vm}, which the manifest does not list`, false);
-  return spec;
-}
-
 async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevice): Promise<void> {
   const { port, manifest, options } = ctx;
   const vm = step.vm ?? "";
   switch (step.action) {
     case "createVm": {
-      const spec = desiredVm(manifest, vm);
-      await port.deploy(vmDeploymentName(vm), createVmTemplate, vmParameters({
-        vm, size: spec.size, image: spec.image, adminUsername: options.vmAdmin.username, adminPassword: options.vmAdmin.password,
-        devicePassword: options.devicePassword, device: manifest.metadata.name,
-      }));
+      await port.deploy(vmDeploymentName(vm), createVmTemplate, vmParameters(manifest, vm, options.vmAdmin));
       return;
     }
     case "installGpuExtension": {
@@ -142,6 +133,7 @@ export async function applyDevice(
         error: { code: "PLAN_INFEASIBLE", message: first ? `${first.code}: ${first.message}` : "the plan is infeasible" },
       };
     }
+    assertVmCredentials(input.manifest, plan.steps, options.vmAdmin);
     const ctx: StepContext = { port, manifest: input.manifest, options, release: observed.softwareVersion };
     // VMs the manifest wants deallocated are created running (creating boots them), then
     // deallocated once their extension step, if any, is done.

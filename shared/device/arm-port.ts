@@ -20,7 +20,7 @@ import { hostForMessage, hostGuardPolicy, isUnder, trustedPrefix } from "./host-
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
 import {
   type DeviceAction, type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE,
-  type OperationProgress, type OperationRef, type VmPower, type VmRecord,
+  PRIVATE_IP_TAG, CUSTOM_DATA_TAG, type OperationProgress, type OperationRef, type VmPower, type VmRecord,
 } from "./port.js";
 import type { DeviceSettings } from "./settings.js";
 
@@ -167,6 +167,8 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
       ...(os === "Linux" || os === "Windows" ? { osType: os } : {}),
       managed: vm.tags?.[MANAGED_TAG] === MANAGED_TAG_VALUE,
       gpuExtension: extensionState(vm),
+      ...(vm.tags?.[PRIVATE_IP_TAG] !== undefined ? { privateIP: vm.tags[PRIVATE_IP_TAG] } : {}),
+      ...(vm.tags?.[CUSTOM_DATA_TAG] !== undefined ? { customDataSha256: vm.tags[CUSTOM_DATA_TAG] } : {}),
     };
   };
 

@@ -11,6 +11,7 @@ import { type PortFactory, withDevice } from "./connect.js";
 import { translateError } from "./errors.js";
 import { observe } from "./observe.js";
 import type { DeviceSettings } from "./settings.js";
+import { vmAdminFrom } from "./templates.js";
 
 export interface DeviceTarget {
   manifest: EdgeDevice;
@@ -83,13 +84,12 @@ export async function applyFleet(devices: readonly DeviceTarget[], settings: Dev
       return await withDevice(
         target.manifest,
         settings,
-        ({ port, password }) => {
+        ({ port }) => {
           const applyOptions: ApplyOptions = {
             plan: options.plan,
             retry: settings.retry,
             onProgress: options.onProgress,
-            vmAdmin: { username: settings.vmAdminUser, password: settings.vmAdminPassword },
-            devicePassword: password,
+            vmAdmin: vmAdminFrom(settings),
             windowsDriver: settings.windowsDriver,
           };
           return applyDevice(port, target, applyOptions);

@@ -36,6 +36,8 @@ export async function observe(port: DevicePort, retry: RetryOptions = DEFAULT_RE
       powerState: observedPower(vm.power),
       gpuExtension: vm.gpuExtension,
       managed: vm.managed,
+      ...(vm.privateIP !== undefined ? { privateIP: vm.privateIP } : {}),
+      ...(vm.customDataSha256 !== undefined ? { customDataSha256: vm.customDataSha256 } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const vmGpus = virtualMachines

@@ -14,6 +14,9 @@ export interface VmRecord {
   /** Tagged `managed-by: ase-gitops` when the controller created it. */
   managed: boolean;
   gpuExtension: ExtensionState;
+  /** From the controller's tags on VMs it created: the static IP asked for ("" = dynamic), customData sha256 ("" = none). */
+  privateIP?: string;
+  customDataSha256?: string;
 }
 
 export interface GpuCapacity {
@@ -89,5 +92,8 @@ export interface DevicePort {
 
 export const MANAGED_TAG = "managed-by";
 export const MANAGED_TAG_VALUE = "ase-gitops";
+/** Tags the controller writes on the VMs it creates: what it asked for, read back by observe. */
+export const PRIVATE_IP_TAG = "ase-gitops-private-ip";
+export const CUSTOM_DATA_TAG = "ase-gitops-custom-data-sha256";
 export const KUBERNETES_ROLE_NAME = "kubernetes";
 export const GPU_EXTENSION_NAME = "gpu-driver";

@@ -27,11 +27,17 @@ export const DeviceEnv = z.object({
   ASE_GITOPS_POLL_INTERVAL_MS: Millis(5000),
   ASE_GITOPS_RETRY_BASE_MS: Millis(DEFAULT_RETRY.baseDelayMs),
   ASE_GITOPS_RETRY_ATTEMPTS: Millis(DEFAULT_RETRY.attempts),
-  /** Admin password for VMs the controller creates; default: derived from the device password. */
-  ASE_GITOPS_VM_ADMIN_PASSWORD: z.string().optional(),
-  ASE_GITOPS_VM_ADMIN_USER: z.string().default("azureuser"),
-  /** Driver download for the Windows GPU extension (domain.md §4); defaults unverified. */
-  ASE_GITOPS_WINDOWS_DRIVER_URL: z.string().default("https://download.microsoft.com/nvidia/cuda-driver-winserver.exe"),
+  /**
+   * Gone: one password for every VM, outside the device credential namespace. A VM's password
+   * is now the setting its manifest names (adminPassword.credential); set, this is refused.
+   */
+  ASE_GITOPS_VM_ADMIN_PASSWORD: z
+    .undefined({ error: "is no longer read: name a setting per VM with adminPassword.credential (inside ASE_GITOPS_CREDENTIAL_PREFIX), or use ssh.publicKeys" })
+    .optional(),
+  /** The admin user of created VMs whose manifest names none. */
+  ASE_GITOPS_VM_ADMIN_USER: z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}$/, "must be 1-32 letters, digits, '.', '_' or '-'").default("azureuser"),
+  /** Driver download for the Windows GPU extension (domain.md §4, §9): Microsoft's parameter files' URLs. */
+  ASE_GITOPS_WINDOWS_DRIVER_URL: z.string().optional(),
   ASE_GITOPS_WINDOWS_DRIVER_CERT_URL: z.string().default("https://go.microsoft.com/fwlink/?linkid=871664"),
   /** Service principal for spec.dataBoxEdge (all three, or none: DefaultAzureCredential). */
   ASE_GITOPS_CLOUD_TENANT_ID: z.string().optional(),
@@ -49,8 +55,8 @@ export interface DeviceSettings {
   pollIntervalMs: number;
   retry: RetryOptions;
   vmAdminUser: string;
-  vmAdminPassword?: string;
-  windowsDriver: { url: string; certificateUrl: string };
+  /** Unset url: the published driver for the device's release (templates.ts windowsDriverUrl). */
+  windowsDriver: { url?: string; certificateUrl: string };
   /**
    * The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX); absent in hand-built
    * settings: the default, DEVICE_.
@@ -98,8 +104,7 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
     pollIntervalMs: raw.ASE_GITOPS_POLL_INTERVAL_MS,
     retry: { ...DEFAULT_RETRY, baseDelayMs: raw.ASE_GITOPS_RETRY_BASE_MS, attempts: Math.max(1, raw.ASE_GITOPS_RETRY_ATTEMPTS) },
     vmAdminUser: raw.ASE_GITOPS_VM_ADMIN_USER,
-    vmAdminPassword: raw.ASE_GITOPS_VM_ADMIN_PASSWORD,
-    windowsDriver: { url: raw.ASE_GITOPS_WINDOWS_DRIVER_URL, certificateUrl: raw.ASE_GITOPS_WINDOWS_DRIVER_CERT_URL },
+    windowsDriver: { ...(raw.ASE_GITOPS_WINDOWS_DRIVER_URL ? { url: raw.ASE_GITOPS_WINDOWS_DRIVER_URL } : {}), certificateUrl: raw.ASE_GITOPS_WINDOWS_DRIVER_CERT_URL },
     credentialPrefix: prefix,
     secret: (name) => {
       // connectDevice refuses such a name with a clear error first; this is the backstop.

@@ -10,6 +10,7 @@ import type { DeviceSettings } from "../device/settings.js";
 import type { RepoCache } from "../git/repo-cache.js";
 import { parseRepoRef } from "../github/port.js";
 import { parseManifestText } from "../manifest/load.js";
+import { resolveFileResult, textReader } from "../manifest/referenced-files.js";
 import type { ApplyJob } from "../reconcile/messages.js";
 import type { DeviceDriftReport } from "./assess.js";
 import { checkDevice } from "./check-device.js";
@@ -48,7 +49,8 @@ export async function runDriftDeviceJob(deps: DriftJobDeps, job: DriftDeviceJob)
     await repo.fetch({ url: job.repository.cloneUrl, refspecs: [`+refs/heads/${branch}:refs/ase/default/${branch}`], ...(token ? { token } : {}) });
   }
   const text = await repo.show(job.commit, job.file);
-  const loaded = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.device.credentialPrefix });
+  const parsed = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.device.credentialPrefix });
+  const loaded = parsed && (await resolveFileResult(parsed, textReader((path) => repo.show(job.commit, path))));
   const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
 
   let report: DeviceDriftReport;

@@ -11,6 +11,7 @@ import type { PlanError } from "../plan/types.js";
 import { credentialNameProblem } from "./credential-name.js";
 import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
 import { kindMistake } from "./kind-check.js";
+import { diskReader, resolveFileResult } from "./referenced-files.js";
 import { EdgeDevice, KIND } from "./schema.js";
 import { keyProblems } from "./yaml-keys.js";
 import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
@@ -35,7 +36,20 @@ export interface ManifestLines {
   softwareVersion: number;
   kubernetes: number;
   allowReconfigure: number;
-  vms: Array<{ name: number; size: number; os: number; powerState: number }>;
+  vms: VmLines[];
+}
+
+/** Source lines of one VM entry (a field's own line, or the VM's name line when absent). */
+export interface VmLines {
+  name: number;
+  size: number;
+  os: number;
+  powerState: number;
+  login: number;
+  network: number;
+  privateIP: number;
+  customData: number;
+  sshKeys: number[];
 }
 
 export interface LoadedDevice {
@@ -112,12 +126,15 @@ export async function loadFleet(root: string, options: LoadFleetOptions = {}): P
   const { base, files } = await listManifestFiles(root);
   const selected = options.include ? files.filter(options.include) : files;
   const results: ManifestFileResult[] = new Array(selected.length);
+  const reader = diskReader(base);
   let next = 0;
   const worker = async () => {
     while (next < selected.length) {
       const index = next++;
       const file = selected[index]!;
-      results[index] = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))), options);
+      const parsed = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))), options);
+      // ssh key and customData files, relative to each manifest, inside the fleet folder.
+      results[index] = await resolveFileResult(parsed, reader);
     }
   };
   const workers = Math.max(1, Math.min(options.concurrency ?? 16, selected.length));
@@ -258,12 +275,19 @@ function readDocument(doc: Document, file: string, lineCounter: LineCounter, opt
   return { manifest: parsed.data, file, lines: manifestLines(doc, parsed.data, lineCounter) };
 }
 
-/** A credential-naming field outside the device credential namespace (only spec.arm.credential today). */
+/** A credential-naming field outside the device credential namespace: spec.arm.credential, VM admin passwords. */
 function credentialProblem(manifest: EdgeDevice, options: ParseOptions): { path: DocPath; message: string } | undefined {
-  const name = manifest.spec.arm?.credential;
-  if (options.credentialPrefix === undefined || name === undefined) return undefined;
-  const problem = credentialNameProblem(name, options.credentialPrefix);
-  return problem ? { path: ["spec", "arm", "credential"], message: `spec.arm.credential: ${problem}` } : undefined;
+  if (options.credentialPrefix === undefined) return undefined;
+  const named: Array<{ path: DocPath; name: string }> = [];
+  if (manifest.spec.arm) named.push({ path: ["spec", "arm", "credential"], name: manifest.spec.arm.credential });
+  manifest.spec.virtualMachines.forEach((vm, index) => {
+    if (vm.adminPassword) named.push({ path: ["spec", "virtualMachines", index, "adminPassword", "credential"], name: vm.adminPassword.credential });
+  });
+  for (const { path, name } of named) {
+    const problem = credentialNameProblem(name, options.credentialPrefix);
+    if (problem) return { path, message: `${formatPath(path)}: ${problem}` };
+  }
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -311,11 +335,20 @@ function manifestLines(doc: Document, manifest: EdgeDevice, lineCounter: LineCou
     allowReconfigure: line(["spec", "kubernetes", "allowReconfigure"]),
     vms: manifest.spec.virtualMachines.map((_, index) => {
       const vm = ["spec", "virtualMachines", index];
+      const spec = manifest.spec.virtualMachines[index]!;
+      const name = line([...vm, "name"]);
+      // Fields a VM does not set point at its name: no lookup (thousands of VMs load linearly).
+      const lineIf = (present: unknown, path: DocPath) => (present === undefined ? name : line(path));
       return {
-        name: line([...vm, "name"]),
+        name,
         size: line([...vm, "size"]),
         os: line([...vm, "os"]),
         powerState: line([...vm, "powerState"]),
+        login: lineIf(spec.login, [...vm, "login"]),
+        network: lineIf(spec.network, [...vm, "network"]),
+        privateIP: lineIf(spec.network?.privateIP, [...vm, "network", "privateIP"]),
+        customData: lineIf(spec.customData, [...vm, "customData"]),
+        sshKeys: (spec.ssh?.publicKeys ?? []).map((_, k) => line([...vm, "ssh", "publicKeys", k])),
       };
     }),
   };

@@ -3,6 +3,7 @@
  * field is an error, so a typo never passes silently.
  */
 import { z } from "zod";
+import { sshPublicKeyProblem } from "./ssh-public-key.js";
 
 export const API_VERSION = "ase-gitops/v1";
 export const KIND = "EdgeDevice";
@@ -33,15 +34,88 @@ export const OsSpec = z.discriminatedUnion("type", [
 ]);
 export type OsSpec = z.infer<typeof OsSpec>;
 
-export const VirtualMachineSpec = z.strictObject({
-  name: VmName,
-  size: z.string().min(1),
-  image: z.string().min(1),
-  os: OsSpec.optional(),
-  /** Default: true for GPU sizes, false otherwise (resolved by the planner, which knows sizes). */
-  gpuExtension: z.boolean().optional(),
-  powerState: z.enum(["running", "deallocated"]).default("running"),
+/** The name of an app setting holding a secret; the namespace rule (credential-name.ts) is checked by the loader. */
+export const CredentialName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an app setting (letters, digits, '_')");
+
+/**
+ * A path inside the fleet repository, relative to the manifest's own folder and below it:
+ * no absolute paths and no `..`, so a manifest can only name files reviewed with it.
+ */
+export const RepoFilePath = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((p) => !p.startsWith("/") && !p.includes("\\") && !/^[A-Za-z]:/.test(p) && !p.split("/").includes(".."), {
+    message: "must be a relative path inside the manifest's folder (no leading '/', no '..', no '\\')",
+  });
+
+export const FileRef = z.strictObject({ file: RepoFilePath });
+export type FileRef = z.infer<typeof FileRef>;
+
+/** An OpenSSH public key inline, or `{ file: path }`; the key itself is checked when the file is read. */
+export const SshPublicKeyRef = z.union([
+  z.string().superRefine((key, ctx) => {
+    const problem = sshPublicKeyProblem(key);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  FileRef,
+]);
+export type SshPublicKeyRef = z.infer<typeof SshPublicKeyRef>;
+
+export const AdminUsername = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}$/, "must be 1-32 letters, digits, '.', '_' or '-', starting with a letter or '_'");
+
+/** IPv4 dotted quad, each part 0-255 without leading zeros. */
+export const Ipv4Address = z
+  .string()
+  .regex(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, "must be an IPv4 address such as 10.0.0.10");
+
+export const DEFAULT_VNET = "ASEVNET";
+export const DEFAULT_SUBNET = "ASEVNETsubNet";
+export const DEFAULT_VNET_RESOURCE_GROUP = "ASERG";
+
+/** Where the VM's NIC goes: the network enabling compute created, unless named otherwise. */
+export const VmNetworkSpec = z.strictObject({
+  vnet: z.string().min(1).max(64).default(DEFAULT_VNET),
+  subnet: z.string().min(1).max(80).default(DEFAULT_SUBNET),
+  resourceGroup: z.string().min(1).max(90).default(DEFAULT_VNET_RESOURCE_GROUP),
+  /** Absent: dynamic (DHCP from the subnet). */
+  privateIP: Ipv4Address.optional(),
 });
+export type VmNetworkSpec = z.infer<typeof VmNetworkSpec>;
+
+export const VirtualMachineSpec = z
+  .strictObject({
+    name: VmName,
+    size: z.string().min(1),
+    image: z.string().min(1),
+    os: OsSpec.optional(),
+    /** Default: true for GPU sizes, false otherwise (resolved by the planner, which knows sizes). */
+    gpuExtension: z.boolean().optional(),
+    powerState: z.enum(["running", "deallocated"]).default("running"),
+    /** Default: azureuser (the portal's default). */
+    adminUsername: AdminUsername.optional(),
+    /** Linux only: keys for `adminUsername` (~/.ssh/authorized_keys). */
+    ssh: z.strictObject({ publicKeys: z.array(SshPublicKeyRef).min(1, "must list at least one key") }).optional(),
+    /** The admin password, from an app setting in the device credential namespace (never in the manifest). */
+    adminPassword: z.strictObject({ credential: CredentialName }).optional(),
+    /** `none`: nobody is meant to log in (no key, no known password); says so explicitly. */
+    login: z.literal("none").optional(),
+    network: VmNetworkSpec.optional(),
+    /** First-boot data (cloud-init for Linux), from a file; at most 64 KiB, as Azure allows. */
+    customData: FileRef.optional(),
+  })
+  .superRefine((vm, ctx) => {
+    if (vm.ssh && vm.os?.type === "Windows") {
+      ctx.addIssue({ code: "custom", path: ["ssh"], message: "SSH keys are for Linux VMs; a Windows VM logs in with adminPassword" });
+    }
+    if (vm.login === "none" && (vm.ssh || vm.adminPassword)) {
+      ctx.addIssue({ code: "custom", path: ["login"], message: "login: none contradicts ssh/adminPassword; keep one" });
+    }
+  });
 export type VirtualMachineSpec = z.infer<typeof VirtualMachineSpec>;
 
 /**
@@ -55,9 +129,7 @@ export const ArmSpec = z.strictObject({
   subscriptionId: SubscriptionId,
   resourceGroup: z.string().min(1).max(90),
   location: z.string().min(1).default("DBELocal"),
-  credential: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an app setting (letters, digits, '_')"),
+  credential: CredentialName,
 });
 export type ArmSpec = z.infer<typeof ArmSpec>;
 
@@ -96,6 +168,8 @@ export const EdgeDevice = z.strictObject({
       model: z.enum(["T4", "A2"]).default("T4"),
     }),
     softwareVersion: Release.optional(),
+    /** Nodes in the device's cluster: 2-node devices stay on 2510 or earlier (domain.md §8). Default 1. */
+    nodes: z.union([z.literal(1), z.literal(2)], { error: "must be 1 or 2" }).optional(),
     arm: ArmSpec.optional(),
     /** Optional: the device's cloud resource (Kubernetes role, updates, GPU capacity). */
     dataBoxEdge: DataBoxEdgeSpec.optional(),

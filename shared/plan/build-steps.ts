@@ -1,12 +1,12 @@
 /**
  * Which steps take a device from its observed state to the desired one, emitted in the
  * contract's order (contract.md §3): deletes, deallocations, Kubernetes removal, software
- * update, resizes, starts, creates (each with its extension), extensions, Kubernetes last.
+ * update (one step per mandatory intermediate release), resizes, starts, creates (each with its extension), extensions, Kubernetes last.
  * Whether the steps are feasible is not decided here: the planner replays them.
  */
 import { type ClaimState, FIRST_RELEASE_MANAGING_GPU_VMS, compareReleases } from "../claims/model.js";
 import { isGpuSize, sameSize } from "../claims/sizes.js";
-import { type DesiredDevice, extensionSatisfied, needsSoftwareUpdate } from "./desired.js";
+import { type DesiredDevice, extensionSatisfied, needsSoftwareUpdate, updateHops } from "./desired.js";
 import type { PlanStep } from "./types.js";
 
 export interface StepOptions {
@@ -22,6 +22,13 @@ export function updateNeedsManualStop(state: ClaimState, desired: DesiredDevice)
     needsSoftwareUpdate(state, desired) &&
     compareReleases(state.softwareVersion!, FIRST_RELEASE_MANAGING_GPU_VMS) < 0
   );
+}
+
+/** One updateSoftware per mandatory release on the way; an unknown path plans the direct step (the planner reports the error). */
+function updateSteps(state: ClaimState, desired: DesiredDevice): PlanStep[] {
+  const path = updateHops(state, desired);
+  const hops = path?.ok ? path.hops : [desired.softwareVersion!];
+  return hops.map((version) => ({ action: "updateSoftware", version }));
 }
 
 export function buildSteps(state: ClaimState, desired: DesiredDevice, options: StepOptions): PlanStep[] {
@@ -91,7 +98,7 @@ export function buildSteps(state: ClaimState, desired: DesiredDevice, options: S
     ...deallocations,
     ...unmanagedStops,
     ...(removeKubernetes ? [{ action: "removeKubernetes" } as const] : []),
-    ...(update ? [{ action: "updateSoftware", version: desired.softwareVersion } as const] : []),
+    ...(update ? updateSteps(state, desired) : []),
     ...resizes,
     ...starts,
     ...unmanagedStarts,

@@ -4,6 +4,7 @@
  */
 import { type ClaimState, compareReleases } from "../claims/model.js";
 import { isGpuSize, sameSize } from "../claims/sizes.js";
+import { type UpdatePath, updatePath } from "../claims/update-paths.js";
 import type { EdgeDevice, OsSpec, VirtualMachineSpec } from "../manifest/schema.js";
 
 export interface DesiredVm {
@@ -22,6 +23,8 @@ export interface DesiredDevice {
   totalGpus: 1 | 2;
   gpuModel: "T4" | "A2";
   softwareVersion?: string;
+  /** Cluster nodes (spec.nodes, default 1): decides which update paths exist. */
+  nodes: 1 | 2;
   kubernetes: { enabled: boolean; allowReconfigure: boolean };
   vms: DesiredVm[];
   /** Indexes of VM entries whose name repeats an earlier one. */
@@ -58,6 +61,7 @@ export function desiredFromManifest(manifest: EdgeDevice): DesiredDevice {
     totalGpus: manifest.spec.gpu.count,
     gpuModel: manifest.spec.gpu.model,
     softwareVersion: manifest.spec.softwareVersion,
+    nodes: manifest.spec.nodes ?? 1,
     kubernetes: { ...manifest.spec.kubernetes },
     vms,
     duplicateVmIndexes,
@@ -71,6 +75,12 @@ export function needsSoftwareUpdate(state: ClaimState, desired: DesiredDevice): 
     state.softwareVersion !== undefined &&
     compareReleases(desired.softwareVersion, state.softwareVersion) > 0
   );
+}
+
+/** The releases each updateSoftware step installs, in order (one step per mandatory hop). */
+export function updateHops(state: ClaimState, desired: DesiredDevice): UpdatePath | undefined {
+  if (!needsSoftwareUpdate(state, desired)) return undefined;
+  return updatePath(state.softwareVersion!, desired.softwareVersion!, desired.nodes);
 }
 
 /** Extension states that need no install step: done, or being installed right now. */

@@ -14,6 +14,8 @@ import { type DesiredDevice, desiredFromManifest, divergences } from "./desired.
 import { NEW_DEVICE, type ObservedDevice, type ObservedState } from "./observed.js";
 import { replaySteps } from "./replay.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanWarning } from "./types.js";
+import { checkUpdatePath } from "./update-checks.js";
+import { checkVms } from "./vm-checks.js";
 
 export interface PlanDeviceInput {
   manifest: EdgeDevice;
@@ -57,6 +59,11 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
       ...at.line(at.lines?.allowReconfigure),
     });
   }
+
+  const vmChecks = checkVms(input, observed, steps);
+  const updateChecks = checkUpdatePath(desired, initial, steps, at.line(at.lines?.softwareVersion));
+  errors.push(...vmChecks.errors, ...updateChecks.errors);
+  warnings.push(...vmChecks.warnings, ...updateChecks.warnings);
 
   for (const failure of replay.failures) {
     const vmName = failure.step.vm;
@@ -229,9 +236,11 @@ function checkOvercommit(desired: DesiredDevice, initial: ClaimState, at: Locato
   ];
 }
 
+const UBUNTU_1804 = (os: OsSpec) => os.type === "Linux" && /^ubuntu$/i.test(os.distro ?? "") && /^18\.04\b/.test(os.version ?? "");
+
 const TESTED_OS: ReadonlyArray<(os: OsSpec) => boolean> = [
   (os) => os.type === "Windows" && /^(2016|2019)\b/.test(os.version ?? ""),
-  (os) => os.type === "Linux" && /^ubuntu$/i.test(os.distro ?? "") && /^18\.04\b/.test(os.version ?? ""),
+  UBUNTU_1804,
   (os) =>
     os.type === "Linux" && /^(rhel|redhat|red hat( enterprise linux)?)$/i.test(os.distro ?? "") && /^7\.4\b/.test(os.version ?? ""),
 ];
@@ -267,6 +276,14 @@ function collectWarnings(
     }
   }
   for (const vm of desired.vms) {
+    if (vm.gpuExtension && vm.os && UBUNTU_1804(vm.os)) {
+      warnings.push({
+        code: "GPU_EXTENSION_DEPRECATED",
+        message: `VM ${vm.name}: the NVIDIA GPU driver extension for Ubuntu 18.04 is deprecated (domain.md §4, §9); Microsoft now has the driver installed by hand inside the VM.`,
+        hint: "Use a newer image and install the NVIDIA driver in it (cloud-init customData can do it), and set gpuExtension: false; or keep the extension knowing it is no longer supported.",
+        ...at.indexLine(vm.index, "os"),
+      });
+    }
     if (vm.gpuExtension && vm.os && !TESTED_OS.some((tested) => tested(vm.os!))) {
       warnings.push({
         code: "GPU_EXTENSION_OS_UNTESTED",

@@ -17,7 +17,7 @@ export interface PlanStep {
   action: StepAction;
   /** The VM the step acts on (VM actions only). */
   vm?: string;
-  /** resizeVm: the new size; updateSoftware: the target release. */
+  /** resizeVm: the new size; updateSoftware: the release this hop installs. */
   size?: string;
   version?: string;
 }
@@ -30,6 +30,18 @@ export const ERROR_CODES = [
   "GPU_MODEL_MISMATCH",
   "GPU_OVERCOMMIT",
   "KUBERNETES_HOLDS_GPU",
+  /** A VM the plan creates has no SSH key, no admin password credential and no `login: none`. */
+  "VM_NO_LOGIN",
+  /** Two VMs of the device would get the same static IP. */
+  "STATIC_IP_CONFLICT",
+  /** A static IP outside the subnet's address prefix (or its network/broadcast address). */
+  "STATIC_IP_OUTSIDE_SUBNET",
+  /** An existing VM's static IP changed: its NIC is not updated in place; recreate the VM. */
+  "STATIC_IP_CHANGE_NEEDS_RECREATE",
+  /** softwareVersion has no known path from the observed release (the known path is printed). */
+  "UPDATE_PATH_UNKNOWN",
+  /** A 2-node device (spec.nodes: 2) asked for a release after 2510. */
+  "UPDATE_NOT_SUPPORTED_MULTI_NODE",
   /** Never expected: replaying the plan did not reach the desired state (a planner bug). */
   "PLAN_DOES_NOT_CONVERGE",
   /** `plan --live` only: the device did not answer, so there is nothing to plan against. */
@@ -44,6 +56,10 @@ export const WARNING_CODES = [
   "MANUAL_STOP_BEFORE_UPDATE",
   "GPU_EXTENSION_OS_UNTESTED",
   "UNMANAGED_VM",
+  /** The Ubuntu 18.04 GPU driver extension is deprecated: drivers are installed by hand inside the VM. */
+  "GPU_EXTENSION_DEPRECATED",
+  /** customData changed on a VM that exists: first-boot data takes effect only when the VM is recreated. */
+  "CUSTOM_DATA_NOT_APPLIED",
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 

@@ -20,8 +20,10 @@ import { isRefusal } from "../device/fleet.js";
 import { observe } from "../device/observe.js";
 import type { DeviceSettings } from "../device/settings.js";
 import { beginStep, continueStep, type StepContext } from "../device/step-operations.js";
+import { assertVmCredentials, vmAdminFrom } from "../device/templates.js";
 import type { CachedRepo, RepoCache } from "../git/repo-cache.js";
 import { parseManifestText } from "../manifest/load.js";
+import { customDataHashOf, resolveFileResult, textReader } from "../manifest/referenced-files.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import { planDevice } from "../plan/planner.js";
 import type { ApplyJournal } from "../store/apply-journal.js";
@@ -118,7 +120,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
   const repository = job.repository.fullName;
   const invocation = randomUUID();
   const tries = job.failures + 1;
-  const journal = (entry: { step: number; action: string; status: string; vm?: string; deployment?: string; message?: string }) =>
+  const journal = (entry: { step: number; action: string; status: string; vm?: string; deployment?: string; customDataSha256?: string; message?: string }) =>
     deps.journal.append({ repository, device: job.device, commit: job.commit, attempt: tries, ...entry });
   const turnStarted = now();
   const budget = AbortSignal.timeout(settings.budgetMs);
@@ -191,7 +193,9 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     }
 
     const text = await opened.show(job.commit, job.file);
-    const loaded = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
+    const parsed = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
+    // ssh key and customData files from the same commit as the manifest.
+    const loaded = parsed && (await resolveFileResult(parsed, textReader((path) => repo!.show(job.commit, path))));
     const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
     if (!device) {
       const problem = loaded?.invalid[0]?.errors[0];
@@ -205,12 +209,11 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     let connected: Connected | undefined;
     try {
       connected = deps.connect(device.manifest);
-      const { port, password } = connected;
+      const { port } = connected;
       const held = lock;
       const input = { manifest: device.manifest, file: device.file, lines: device.lines };
       const ctx: StepContext = {
-        port, manifest: device.manifest, devicePassword: password, windowsDriver: deps.deviceSettings.windowsDriver,
-        vmAdmin: { username: deps.deviceSettings.vmAdminUser, password: deps.deviceSettings.vmAdminPassword },
+        port, manifest: device.manifest, windowsDriver: deps.deviceSettings.windowsDriver, vmAdmin: vmAdminFrom(deps.deviceSettings),
       };
       let stepNumber = 0;
       turn = await advanceDevice({
@@ -219,7 +222,12 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
           ctx.release = observed.softwareVersion;
           return observed;
         },
-        plan: (observed) => planDevice(input, observed),
+        plan: (observed) => {
+          const plan = planDevice(input, observed);
+          // A Windows VM's password setting must be there before anything is deployed.
+          if (plan.feasible) assertVmCredentials(device.manifest, plan.steps, ctx.vmAdmin);
+          return plan;
+        },
         begin: (step) => beginStep(ctx, step),
         continueStep: (pending) => continueStep(ctx, pending),
         check: (ref) => port.checkOperation!(ref),
@@ -230,6 +238,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
             step: stepNumber, action: event.action, status: event.status,
             ...(event.vm ? { vm: event.vm } : {}),
             ...(event.deployment ? { deployment: event.deployment } : {}),
+            ...(event.action === "createVm" && event.vm ? customDataHashOf(device.manifest, event.vm) : {}),
             ...(event.operation || event.message ? { message: [event.message, event.operation].filter(Boolean).join(" ") } : {}),
           });
           if (event.status === "started") {

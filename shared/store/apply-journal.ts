@@ -21,6 +21,8 @@ export interface JournalEntry {
   status: string;
   /** ARM deployment the step used, when it deploys a template. */
   deployment?: string;
+  /** createVm: sha256 of the VM's customData (never the data itself). */
+  customDataSha256?: string;
   message?: string;
   at: string;
 }
@@ -67,6 +69,7 @@ export function createApplyJournal(table: TableClient): ApplyJournal {
           ...(row.vm ? { vm: row.vm } : {}),
           status: row.status,
           ...(row.deployment ? { deployment: row.deployment } : {}),
+          ...(row.customDataSha256 ? { customDataSha256: row.customDataSha256 } : {}),
           ...(row.message ? { message: row.message } : {}),
           at: row.at,
         });

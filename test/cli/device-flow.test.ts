@@ -8,7 +8,7 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { credentialSettings, pointAtSimulator } from "../../devtools/simulated-fleet.js";
+import { credentialSettings, pointAtSimulator, vmPasswordSettings } from "../../devtools/simulated-fleet.js";
 import { PROJECT_ROOT, runCli } from "./run-cli.js";
 
 let dir: string;
@@ -38,13 +38,15 @@ beforeAll(async () => {
     });
     simulator.once("exit", (code) => reject(new Error(`simulate exited with ${code}`)));
   });
-  for (const file of await readdir(fleet)) {
+  const manifests = (await readdir(fleet)).filter((f) => f.endsWith(".yaml"));
+  for (const file of manifests) {
     const path = join(fleet, file);
     await writeFile(path, pointAtSimulator(await readFile(path, "utf8"), ready.devices));
   }
-  const files = Object.fromEntries(await Promise.all((await readdir(fleet)).map(async (f) => [f, await readFile(join(fleet, f), "utf8")] as const)));
+  const files = Object.fromEntries(await Promise.all(manifests.map(async (f) => [f, await readFile(join(fleet, f), "utf8")] as const)));
   env = {
     ...Object.fromEntries(credentialSettings(files).map((name) => [name, "simulator"])),
+    ...Object.fromEntries(vmPasswordSettings(files).map((name) => [name, "Windows-admin-Passw0rd"])),
     ASE_GITOPS_DEVICE_CA: ready.ca,
     ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
     ASE_GITOPS_POLL_INTERVAL_MS: "10",

@@ -9,7 +9,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ase-gitops-cli-"));
   await writeFile(
     join(dir, "ok.yaml"),
-    "apiVersion: ase-gitops/v1\nkind: EdgeDevice\nmetadata: { name: ok }\nspec:\n  gpu: { count: 1 }\n  virtualMachines:\n    - { name: v, size: Standard_NC4as_T4_v3, image: img }\n",
+    "apiVersion: ase-gitops/v1\nkind: EdgeDevice\nmetadata: { name: ok }\nspec:\n  gpu: { count: 1 }\n  virtualMachines:\n    - { name: v, size: Standard_NC4as_T4_v3, image: img, login: none }\n",
   );
   await writeFile(join(dir, "observed-bad-json.json"), "{ not json");
   await writeFile(join(dir, "observed-bad-shape.json"), JSON.stringify({ devices: { ok: { virtualMachines: [{ name: "v" }] } } }));

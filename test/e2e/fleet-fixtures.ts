@@ -18,7 +18,7 @@ ${body}`;
 }
 
 export function vmEntry(name: string, size = "Standard_NC4as_T4_v3"): string {
-  return `    - name: ${name}\n      size: ${size}\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: "18.04" }\n`;
+  return `    - name: ${name}\n      size: ${size}\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: "18.04" }\n      login: none\n`;
 }
 
 /** A CPU VM every test device starts with: its image is then on the simulated device. */

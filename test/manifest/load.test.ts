@@ -168,7 +168,7 @@ describe("fleet-level errors", () => {
     ]);
   });
 
-  it("errors point at the VM lines: DUPLICATE_VM, UNSUPPORTED_VM_SIZE, GPU_MODEL_MISMATCH", async () => {
+  it("errors point at the VM lines: DUPLICATE_VM, UNSUPPORTED_VM_SIZE, GPU_MODEL_MISMATCH, VM_NO_LOGIN", async () => {
     await write(
       "a.yaml",
       device(
@@ -191,6 +191,8 @@ describe("fleet-level errors", () => {
       ["DUPLICATE_VM", 15],
       ["GPU_MODEL_MISMATCH", 10],
       ["UNSUPPORTED_VM_SIZE", 13],
+      ["VM_NO_LOGIN", 9],
+      ["VM_NO_LOGIN", 12],
     ]);
   });
 

@@ -16,7 +16,15 @@ export interface VmInput {
   powerState?: "running" | "deallocated";
   gpuExtension?: boolean;
   os?: unknown;
+  ssh?: unknown;
+  adminPassword?: unknown;
+  login?: "none";
+  network?: unknown;
+  customData?: unknown;
 }
+
+/** Claim tests are about GPUs, not logins: a VM without one says `login: none` explicitly. */
+const withLogin = (vm: VmInput) => (vm.ssh || vm.adminPassword || vm.login ? vm : { ...vm, login: "none" as const });
 
 export interface DeviceInput {
   name?: string;
@@ -37,7 +45,7 @@ export function manifest(input: DeviceInput = {}): EdgeDevice {
       gpu: { count: input.gpus ?? 1, ...(input.model ? { model: input.model } : {}) },
       ...(input.softwareVersion ? { softwareVersion: input.softwareVersion } : {}),
       kubernetes: { enabled: input.kubernetes ?? false, allowReconfigure: input.allowReconfigure ?? false },
-      virtualMachines: (input.vms ?? []).map((vm) => ({ image: "ubuntu1804", ...vm })),
+      virtualMachines: (input.vms ?? []).map((vm) => ({ image: "ubuntu1804", ...withLogin(vm) })),
     },
   });
 }

@@ -24,7 +24,7 @@ function manifest(name: string, vms: string[], labels: Record<string, string> = 
     `metadata:\n  name: ${JSON.stringify(name)}\n`,
     labelLines ? `  labels:\n${labelLines}` : "",
     "spec:\n  gpu: { count: 2 }\n  virtualMachines:\n",
-    ...vms.map((vm) => `    - { name: ${JSON.stringify(vm)}, size: Standard_D1_v2, image: img }\n`),
+    ...vms.map((vm) => `    - { name: ${JSON.stringify(vm)}, size: Standard_D1_v2, image: img, login: none }\n`),
     vms.length === 0 ? "    []\n" : "",
   ].join("").replace("  virtualMachines:\n    []\n", "  virtualMachines: []\n");
 }

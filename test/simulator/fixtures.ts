@@ -13,6 +13,8 @@ export interface VmInput {
   image?: string;
   powerState?: "running" | "deallocated";
   os?: EdgeDevice["spec"]["virtualMachines"][number]["os"];
+  /** Logins, network, customData: as in the manifest; none given means `login: none`. */
+  extra?: Partial<EdgeDevice["spec"]["virtualMachines"][number]>;
 }
 
 export function manifest(
@@ -40,6 +42,8 @@ export function manifest(
         image: vm.image ?? "ubuntu1804",
         powerState: vm.powerState ?? "running",
         ...(vm.os ? { os: vm.os } : {}),
+        ...(vm.extra?.ssh || vm.extra?.adminPassword ? {} : { login: "none" as const }),
+        ...vm.extra,
       })),
     },
   };
