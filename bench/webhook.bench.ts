@@ -28,7 +28,7 @@ async function webhookLatency(): Promise<void> {
   const azurite = await startAzurite();
   try {
     const storage = createStorageClients(azurite.connectionString);
-    const deps = { secrets: [WEBHOOK_SECRET], repositories: [REPO], deliveries: createDeliveryLog(storage.table(DELIVERIES_TABLE)), queue: createJobQueue(storage) };
+    const deps = { secrets: [WEBHOOK_SECRET], repositories: [REPO], cloneUrls: { githubServerUrl: "https://github.com", allowLocalRepositories: false }, deliveries: createDeliveryLog(storage.table(DELIVERIES_TABLE)), queue: createJobQueue(storage) };
     const handler = createWebhookHandler(() => deps);
     const context = invocationContext("githubWebhook");
     const make = (i: number) =>

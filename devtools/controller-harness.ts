@@ -97,6 +97,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       GITHUB_API_URL: github.url,
       ASE_GITOPS_REPOSITORIES: REPO,
       ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
+      // The fleet repository is a local bare repository: development setting.
+      ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES: "true",
       ASE_GITOPS_DEVICE_CA: simulator.caPath,
       ASE_GITOPS_GIT_CACHE: join(scratch, "git-cache"),
       ASE_GITOPS_POLL_INTERVAL_MS: "50",

@@ -5,6 +5,12 @@
  * enforces GitHub's limits (65,536-character comments, 50 annotations per request), can
  * be told to fail the next matching requests (rate limits, 5xx), and records every call;
  * a call it does not know is answered 404 and listed in `unexpected` so the test fails.
+ *
+ * Authorship is modelled as GitHub does it: the caller is told by its Authorization
+ * header. An App JWT (`bearer <jwt>`) may only call the App endpoints (GET /app,
+ * GET /repos/{owner}/{repo}/installation, access tokens); an installation token writes as
+ * the App's bot `ase-gitops[bot]`; any other token writes as its user (`tokenUsers`, else
+ * LOOPBACK_TOKEN_USER), which GET /user returns. Comments and issues carry that `user`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,13 +23,24 @@ export interface RecordedCall {
   authorization?: string;
 }
 
+export interface FakeUser {
+  login: string;
+  type: "Bot" | "User";
+}
+
+/** The loopback App's slug; its installation tokens write as `${LOOPBACK_APP_SLUG}[bot]`. */
+export const LOOPBACK_APP_SLUG = "ase-gitops";
+export const LOOPBACK_APP_BOT: FakeUser = { login: `${LOOPBACK_APP_SLUG}[bot]`, type: "Bot" };
+/** Who a personal token not listed in `tokenUsers` belongs to. */
+export const LOOPBACK_TOKEN_USER = "fleet-operator";
+
 export interface FakeComment {
   id: number;
   issue: number;
   repo: string;
   body: string;
   /** Who wrote it; default the App's bot. */
-  user?: { login: string; type: "Bot" | "User" };
+  user?: FakeUser;
 }
 
 export interface FakeCheckRun {
@@ -58,7 +75,7 @@ export interface FakeIssue {
   state_reason?: string | null;
   labels: string[];
   /** Who opened it; default the App's bot. */
-  user?: { login: string; type: "Bot" | "User" };
+  user?: FakeUser;
   /** Title/body/state history, newest last (tests check "updated in place"). */
   edits: number;
 }
@@ -105,7 +122,26 @@ export interface FakeGitHub {
 const COMMENT_LIMIT = 65_536;
 const TEXT_LIMIT = 65_535;
 
-export async function startFakeGitHub(options: { perPage?: number } = {}): Promise<FakeGitHub> {
+export interface FakeGitHubOptions {
+  perPage?: number;
+  /** Personal tokens and the login they belong to (others: LOOPBACK_TOKEN_USER). */
+  tokenUsers?: Record<string, string>;
+}
+
+type Caller = { kind: "app" } | { kind: "installation"; id: number; user: FakeUser } | { kind: "token"; user: FakeUser } | { kind: "anonymous" };
+
+/** Who is calling, from the Authorization header, the way GitHub tells. */
+function callerOf(authorization: string | undefined, tokenUsers: Record<string, string>): Caller {
+  const [scheme, credential] = (authorization ?? "").split(/\s+/, 2);
+  if (!scheme || !credential) return { kind: "anonymous" };
+  if (/^bearer$/i.test(scheme) && credential.split(".").length === 3) return { kind: "app" };
+  const installation = /^ghs_installation_(\d+)$/.exec(credential);
+  if (installation) return { kind: "installation", id: Number(installation[1]), user: LOOPBACK_APP_BOT };
+  const login = Object.prototype.hasOwnProperty.call(tokenUsers, credential) ? tokenUsers[credential]! : LOOPBACK_TOKEN_USER;
+  return { kind: "token", user: { login, type: "User" } };
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   let nextId = 1000;
   const state = {
     calls: [] as RecordedCall[],
@@ -124,7 +160,7 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
     state: issue.state,
     state_reason: issue.state_reason ?? null,
     labels: issue.labels.map((name) => ({ name })),
-    user: issue.user ?? { login: "ase-gitops[bot]", type: "Bot" },
+    user: issue.user ?? LOOPBACK_APP_BOT,
   });
   const origin = () => `http://127.0.0.1:${(server.address() as AddressInfo | null)?.port ?? 0}`;
   const checkRunUrl = (run: FakeCheckRun) => `${origin()}/${run.repo}/runs/${run.id}`;
@@ -168,14 +204,32 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       call.status = send(res, canned.status, canned.body ?? { message: `canned ${canned.status}` }, canned.headers);
       return;
     }
-    call.status = route(method, path, url, body, res);
+    call.status = route(method, path, url, body, res, callerOf(req.headers.authorization, options.tokenUsers ?? {}));
   }
 
-  function route(method: string, path: string, url: URL, body: unknown, res: ServerResponse): number {
+  const jwtOnly = (res: ServerResponse) => send(res, 401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
+
+  function route(method: string, path: string, url: URL, body: unknown, res: ServerResponse, caller: Caller): number {
     let m: RegExpMatchArray | null;
     const b = (body ?? {}) as Record<string, unknown>;
+    // App endpoints take the App's JWT and nothing else.
+    const appRoute = /^\/app(\/|$)/.test(path) || /^\/repos\/[^/]+\/[^/]+\/installation$/.test(path);
+    if (appRoute && caller.kind !== "app") return jwtOnly(res);
+    if (!appRoute && caller.kind === "app") {
+      return send(res, 401, { message: "'Authorization' header is a JWT: this endpoint needs an installation token", documentation_url: "https://docs.github.com/rest" });
+    }
+    if (caller.kind === "anonymous" && method !== "GET") return send(res, 401, { message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
+    const author: FakeUser | undefined = caller.kind === "installation" || caller.kind === "token" ? caller.user : undefined;
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
       return send(res, 201, { token: `ghs_installation_${m[1]}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" });
+    }
+    if (method === "GET" && path === "/app") {
+      return send(res, 200, { id: 1, slug: LOOPBACK_APP_SLUG, name: LOOPBACK_APP_SLUG, owner: { login: "contoso", type: "Organization" }, permissions: { checks: "write", contents: "read", issues: "write", pull_requests: "write" }, events: ["pull_request", "push", "check_run", "repository_dispatch"] });
+    }
+    if (method === "GET" && path === "/user") {
+      // GitHub: an installation token is not a user ("Resource not accessible by integration").
+      if (caller.kind !== "token") return send(res, 403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/users/users#get-the-authenticated-user" });
+      return send(res, 200, { login: caller.user.login, id: 1, type: "User" });
     }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
       const repo = `${m[1]}/${m[2]}`;
@@ -188,14 +242,14 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       if (page * perPage < all.length) {
         headers.link = `<${server.address() ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : ""}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
       }
-      return send(res, 200, slice.map((c) => ({ id: c.id, body: c.body, user: c.user ?? { login: "ase-gitops[bot]", type: "Bot" } })), headers);
+      return send(res, 200, slice.map((c) => ({ id: c.id, body: c.body, user: c.user ?? LOOPBACK_APP_BOT })), headers);
     }
     if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
       const text = String(b.body ?? "");
       if (text.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
-      const comment: FakeComment = { id: nextId++, issue: Number(m[3]), repo: `${m[1]}/${m[2]}`, body: text };
+      const comment: FakeComment = { id: nextId++, issue: Number(m[3]), repo: `${m[1]}/${m[2]}`, body: text, ...(author ? { user: author } : {}) };
       state.comments.push(comment);
-      return send(res, 201, { id: comment.id, body: comment.body });
+      return send(res, 201, { id: comment.id, body: comment.body, user: comment.user ?? LOOPBACK_APP_BOT });
     }
     if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/))) {
       const comment = state.comments.find((c) => c.id === Number(m![3]) && c.repo === `${m![1]}/${m![2]}`);
@@ -263,8 +317,29 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
     }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/))) {
       const repo = state.repositories.find((r) => r.fullName === `${m![1]}/${m![2]}`);
-      if (!repo?.installationId) return send(res, 404, { message: "Not Found" });
-      return send(res, 200, { id: repo.installationId, app_id: 1 });
+      if (!repo?.installationId) return send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app" });
+      // The installation object of GET /repos/{owner}/{repo}/installation.
+      const account = { login: m[1], id: 1234, type: "Organization" };
+      const id = repo.installationId;
+      return send(res, 200, {
+        id,
+        account,
+        repository_selection: "selected",
+        access_tokens_url: `${origin()}/app/installations/${id}/access_tokens`,
+        repositories_url: `${origin()}/installation/repositories`,
+        html_url: `${origin()}/organizations/${m[1]}/settings/installations/${id}`,
+        app_id: 1,
+        app_slug: LOOPBACK_APP_SLUG,
+        target_id: account.id,
+        target_type: account.type,
+        permissions: { checks: "write", contents: "read", issues: "write", pull_requests: "write", metadata: "read" },
+        events: ["pull_request", "push", "check_run", "repository_dispatch"],
+        created_at: "2024-01-01T00:00:00Z",
+        updated_at: "2024-01-01T00:00:00Z",
+        single_file_name: null,
+        suspended_at: null,
+        suspended_by: null,
+      });
     }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues$/))) {
       const repo = `${m[1]}/${m[2]}`;
@@ -284,7 +359,7 @@ export async function startFakeGitHub(options: { perPage?: number } = {}): Promi
       const text = String(b.body ?? "");
       if (text.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
       const number = state.issues.filter((i) => i.repo === repo).length + 1;
-      const issue: FakeIssue = { repo, number, title: b.title, body: text, state: "open", labels: Array.isArray(b.labels) ? b.labels.map(String) : [], edits: 0 };
+      const issue: FakeIssue = { repo, number, title: b.title, body: text, state: "open", labels: Array.isArray(b.labels) ? b.labels.map(String) : [], edits: 0, ...(author ? { user: author } : {}) };
       state.issues.push(issue);
       return send(res, 201, issueJson(issue));
     }

@@ -1,7 +1,7 @@
 /**
  * HTTP trigger POST /api/drift: a signed request for a drift check (see
- * shared/drift/http-trigger.ts). Anonymous at the Functions level: the HMAC over the body
- * with the webhook secret is the authentication.
+ * shared/drift/http-trigger.ts). Anonymous at the Functions level: the HMAC over the signed
+ * timestamp and the body with the webhook secret is the authentication.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { type DriftHttpDeps, handleDriftRequest, MAX_DRIFT_BODY_BYTES } from "../shared/drift/http-trigger.js";
@@ -9,7 +9,7 @@ import { fanOutDeps } from "../shared/drift/runtime-deps.js";
 import { resolveTargets } from "../shared/drift/targets.js";
 import { processRuntime, type Runtime } from "./runtime/compose.js";
 
-export function createDriftHttpHandler(runtime: () => Runtime, overrides: Partial<Pick<DriftHttpDeps, "pollMs" | "newRunId">> = {}) {
+export function createDriftHttpHandler(runtime: () => Runtime, overrides: Partial<Pick<DriftHttpDeps, "pollMs" | "newRunId" | "now">> = {}) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     if (Number(request.headers.get("content-length") ?? "0") > MAX_DRIFT_BODY_BYTES) return { status: 413, jsonBody: { outcome: "too-large", message: "body larger than 1 MiB" } };
     let rt: Runtime;
@@ -25,12 +25,13 @@ export function createDriftHttpHandler(runtime: () => Runtime, overrides: Partia
       {
         secrets: rt.settings.webhookSecrets,
         repositories: rt.settings.repositories,
-        resolveTargets: (repositories) => resolveTargets(rt.github, repositories),
+        resolveTargets: (repositories) => resolveTargets(rt.github, repositories, rt.settings),
         fanOut: fanOutDeps(rt, log),
         waitSeconds: rt.settings.driftWaitSeconds,
+        seen: rt.deliveries,
         ...overrides,
       },
-      { rawBody: bytes.toString("utf8"), header: (name) => request.headers.get(name), query: (name) => request.query.get(name) },
+      { rawBody: bytes.toString("utf8"), header: (name) => request.headers.get(name), queryNames: [...request.query.keys()] },
     );
     const summary = result.body.summary ? ` ${JSON.stringify(result.body.summary)}` : ` ${String(result.body.outcome ?? "")}`;
     context.log(`driftHttp: ${result.status}${summary}`);

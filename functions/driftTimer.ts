@@ -22,7 +22,7 @@ export function createDriftTimerHandler(runtime: () => Runtime, now: () => Date 
     }
     const log = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
     const runId = `timer-${now().toISOString().replace(/[:.]/g, "-")}`;
-    const targets = await resolveTargets(rt.github, rt.settings.repositories);
+    const targets = await resolveTargets(rt.github, rt.settings.repositories, rt.settings);
     const result = await startDriftRun(fanOutDeps(rt, log), { runId, trigger: "timer", targets });
     context.log(`driftTimer: run ${runId}: ${result.queued} device check(s) queued${result.invalid.length ? `, ${result.invalid.length} invalid manifest(s)` : ""}`);
   };

@@ -40,6 +40,6 @@ app.http("githubWebhook", {
   route: "github/webhook",
   handler: createWebhookHandler(() => {
     const runtime = processRuntime();
-    return { secrets: runtime.settings.webhookSecrets, repositories: runtime.settings.repositories, deliveries: runtime.deliveries, queue: runtime.queue };
+    return { secrets: runtime.settings.webhookSecrets, repositories: runtime.settings.repositories, cloneUrls: runtime.settings, deliveries: runtime.deliveries, queue: runtime.queue };
   }),
 });

@@ -30,6 +30,7 @@ export function createPlanJobHandler(runtime: () => Runtime) {
         observe: rt.observe,
         allowedEndpoints: rt.settings.allowedEndpoints,
         fleetPath: rt.settings.fleetPath,
+        credentialPrefix: rt.settings.credentialPrefix,
         log: { info: (m) => context.log(m), warn: (m) => context.warn(m) },
       };
       const result = await runPlanJob(deps, job, { attempt, maxAttempts: MAX_DEQUEUE_COUNT });

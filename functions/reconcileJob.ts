@@ -31,6 +31,7 @@ export function createReconcileJobHandler(runtime: () => Runtime) {
           enqueueApply: (apply) => rt.queue.send(APPLY_QUEUE, apply),
           report: rt.reporterFor(job.installationId),
           fleetPath: rt.settings.fleetPath,
+          credentialPrefix: rt.settings.credentialPrefix,
           log: { info: (m) => context.log(m), warn: (m) => context.warn(m) },
         },
         job,

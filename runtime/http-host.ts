@@ -1,20 +1,22 @@
 /**
  * Serves the app's registered HTTP functions like the Functions host does locally:
  * `http://localhost:PORT/<routePrefix>/<route>`, methods as registered, the handler called
- * with the library's own HttpRequest and InvocationContext.
+ * with the library's own HttpRequest and InvocationContext. Bodies are held to the host's
+ * limit while they stream (see request-body.ts): nothing unsigned buffers more than that.
  */
 import { randomUUID } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import functions, { type HttpResponseInit } from "@azure/functions";
 import type { RegisteredFunction } from "./functions-core-shim.js";
+import { type BodyRefusal, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES, declaredTooLarge, readBodyWithin } from "./request-body.js";
 import { logHandlerFor, type RuntimeLog } from "./runtime-log.js";
 
 // The library is CommonJS: its classes are reached through the default export.
 const { HttpRequest, HttpResponse, InvocationContext } = functions;
 
-/** The host's own request limit (the app may refuse smaller bodies itself). */
-const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+/** Request headers must be complete within this (slow senders do not hold a connection). */
+const HEADERS_TIMEOUT_MS = 8_000;
 
 interface Route {
   fn: RegisteredFunction;
@@ -40,15 +42,13 @@ function compileRoute(routePrefix: string, fn: RegisteredFunction): Route {
   return { fn, methods: new Set(methods.map((m) => m.toUpperCase())), pattern: new RegExp(`^${segments.join("")}/?$`, "i"), paramNames };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return "too-large";
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Answers a refused body and closes the connection, whatever the client is still sending. */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: BodyRefusal): void {
+  const outcome = refusal.status === 413 ? "too-large" : "timeout";
+  res.writeHead(refusal.status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ outcome, message: refusal.message }));
+  // Discard what is still arriving for a moment so the client reads the answer, then cut it off.
+  req.resume();
+  setTimeout(() => req.socket.destroy(), 1_000).unref();
 }
 
 export interface HttpHost {
@@ -62,7 +62,12 @@ export async function startHttpHost(options: {
   routePrefix: string;
   port: number;
   log: RuntimeLog;
+  /** Largest request body accepted (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT); default 25 MiB. */
+  maxBodyBytes?: number;
+  /** How long a whole request body may take to arrive; default 5 s. */
+  bodyTimeoutMs?: number;
 }): Promise<HttpHost> {
+  const limits = { maxBytes: options.maxBodyBytes ?? DEFAULT_MAX_REQUEST_BYTES, timeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
   const routes = options.functions.filter((f) => f.trigger.type === "httpTrigger").map((f) => compileRoute(options.routePrefix, f));
   let port = options.port;
 
@@ -75,9 +80,9 @@ export async function startHttpHost(options: {
       res.writeHead(matches.length > 0 ? 405 : 404).end();
       return;
     }
-    const body = await readBody(req);
-    if (body === "too-large") {
-      res.writeHead(413).end();
+    const body = await readBodyWithin(req, limits);
+    if (!Buffer.isBuffer(body)) {
+      refuse(req, res, body);
       return;
     }
     const params = Object.fromEntries(hit.route.paramNames.map((name, i) => [name, decodeURIComponent(hit.match![i + 1] ?? "")]).filter(([, v]) => v));
@@ -115,12 +120,23 @@ export async function startHttpHost(options: {
     res.writeHead(response.status, outHeaders).end(bytes);
   };
 
-  const server: Server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       options.log.error(`http host: ${(error as Error).message}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
+  };
+  const server: Server = createServer(
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: HEADERS_TIMEOUT_MS + limits.timeoutMs, connectionsCheckingInterval: 1_000 },
+    serve,
+  );
+  // `Expect: 100-continue` (curl sends it for large bodies): refuse before the body is sent.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const early = declaredTooLarge(req, limits);
+    if (early) return refuse(req, res, early);
+    res.writeContinue();
+    serve(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -30,12 +30,17 @@ export interface LocalRuntimeOptions {
   leaseSeconds?: number;
   /** Seconds a failed message waits before its next try (default: host.json visibilityTimeout). */
   retryDelaySeconds?: number;
+  /** How long a request body may take to arrive (default 5 s). */
+  bodyTimeoutMs?: number;
 }
 
 export interface LocalRuntime {
   url: string;
   port: number;
+  /** The full connection string (with the account key): never print it. */
   storageConnection: string;
+  /** Where the full connection string of the runtime's own Azurite is written (mode 600), if it runs one. */
+  storageConnectionFile?: string;
   registry: FunctionsRegistry;
   queues: string[];
   stop(): Promise<void>;
@@ -54,6 +59,16 @@ async function functionFiles(root: string): Promise<string[]> {
 }
 
 const azuriteStateFile = (root: string) => join(root, ".cache", "local-runtime", "azurite.json");
+/** The Azurite connection string for other tools (`ase-gitops history --storage "$(cat ...)"`). */
+export const storageConnectionFile = (root: string) => join(root, ".cache", "local-runtime", "storage-connection-string");
+
+/** FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, the Functions host's own setting (bytes). */
+function maxBodyBytes(settings: Record<string, string>): number | undefined {
+  const text = settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim();
+  if (!text) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a number of bytes, not ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text);
+}
 
 /**
  * The runtime's own storage account: Azurite in memory on free ports. It outlives a runtime
@@ -84,6 +99,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const local = await readLocalSettings(options.root);
   const settings = mergeSettings(local.values, process.env);
   Object.assign(settings, options.settings ?? {});
+  const bodyLimit = maxBodyBytes(settings);
 
   let azurite: Azurite | undefined;
   const pumps: QueuePump[] = [];
@@ -93,12 +109,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await Promise.allSettled([...pumps.map((p) => p.stop()), ...timers.map((t) => t.stop())]);
     await http?.close();
     await azurite?.stop();
-    if (azurite) await rm(azuriteStateFile(options.root), { force: true });
+    if (azurite) await Promise.all([azuriteStateFile(options.root), storageConnectionFile(options.root)].map((f) => rm(f, { force: true })));
   };
   try {
     if (!settings.AzureWebJobsStorage || DEVELOPMENT_STORAGE.test(settings.AzureWebJobsStorage)) {
       azurite = await localStorageAccount(options.root, log);
       settings.AzureWebJobsStorage = azurite.connectionString;
+      await writeFile(storageConnectionFile(options.root), `${azurite.connectionString}\n`, { mode: 0o600 });
     }
     // Functions read their settings from the environment, as in Azure.
     Object.assign(process.env, settings);
@@ -111,7 +128,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const hook of registry.hooks.get("appStart") ?? []) await hook({ hookData: {} });
 
     const host = await readHostConfig(options.root);
-    http = await startHttpHost({ functions: registry.functions, routePrefix: host.routePrefix, port: options.port ?? local.httpPort ?? 7071, log });
+    http = await startHttpHost({
+      functions: registry.functions,
+      routePrefix: host.routePrefix,
+      port: options.port ?? local.httpPort ?? 7071,
+      log,
+      maxBodyBytes: bodyLimit,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+    });
     for (const fn of registry.functions.filter((f) => f.trigger.type === "queueTrigger")) {
       const connectionName = String(fn.trigger.connection ?? "AzureWebJobsStorage");
       const connection = settings[connectionName];
@@ -149,6 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       url: http.url,
       port: http.port,
       storageConnection: settings.AzureWebJobsStorage,
+      ...(azurite ? { storageConnectionFile: storageConnectionFile(options.root) } : {}),
       registry,
       queues: pumps.map((p) => p.queueName),
       stop,

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { parseAllowList } from "./device/allow-list.js";
+import { serverUrlOf } from "./github/clone-url.js";
+import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialPrefix } from "./manifest/credential-name.js";
 
 const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
 
@@ -39,6 +41,10 @@ export const RawSettings = z
       .refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.replace(/\\n/g, "\n")), "must be a PEM private key")
       .optional(),
     GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
+    /** Where repositories are cloned from (default: derived from GITHUB_API_URL). */
+    GITHUB_SERVER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://github.com" }).optional(),
+    /** Development only: a webhook's local-path or file:// clone_url is fetched as given. */
+    ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
     ASE_GITOPS_REPOSITORIES: z
       .string({ error: "is required (comma-separated owner/name list)" })
       .transform(list)
@@ -49,6 +55,8 @@ export const RawSettings = z
       .string()
       .refine((value) => PEM.test(value) || existsSync(value), "must be PEM text or the path of an existing PEM file")
       .optional(),
+    /** Only app settings whose name starts with it may be a device's spec.arm.credential. */
+    [CREDENTIAL_PREFIX_SETTING]: CredentialPrefix.optional(),
     ASE_GITOPS_GIT_CACHE: z.string().min(1).default(join(tmpdir(), "ase-gitops-git")),
     /** Folder inside the fleet repository that holds the manifests ("" = the whole repository). */
     ASE_GITOPS_FLEET_PATH: z
@@ -87,9 +95,15 @@ export interface Settings {
   webhookSecrets: string[];
   githubAuth: GitHubAuthSettings;
   githubApiUrl: string;
+  /** Repositories are fetched from `${githubServerUrl}/owner/name.git`, never from a payload's URL. */
+  githubServerUrl: string;
+  /** Development only (tests, the demo): local-path and file:// clone URLs are allowed. */
+  allowLocalRepositories: boolean;
   repositories: string[];
   storageConnection: string;
   allowedEndpoints: string[];
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX, default DEVICE_). */
+  credentialPrefix: string;
   gitCache: string;
   fleetPath: string;
   /** Drift timer schedule; "" = off. */
@@ -128,9 +142,12 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     webhookSecrets: [raw.GITHUB_WEBHOOK_SECRET, ...(raw.GITHUB_WEBHOOK_SECRET_PREVIOUS ? [raw.GITHUB_WEBHOOK_SECRET_PREVIOUS] : [])],
     githubAuth,
     githubApiUrl: raw.GITHUB_API_URL.replace(/\/+$/, ""),
+    githubServerUrl: raw.GITHUB_SERVER_URL?.replace(/\/+$/, "") ?? serverUrlOf(raw.GITHUB_API_URL),
+    allowLocalRepositories: raw.ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES === "true",
     repositories: raw.ASE_GITOPS_REPOSITORIES,
     storageConnection: raw.AzureWebJobsStorage,
     allowedEndpoints: [...parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS.join(","))],
+    credentialPrefix: credentialPrefix(present),
     gitCache: raw.ASE_GITOPS_GIT_CACHE,
     fleetPath: raw.ASE_GITOPS_FLEET_PATH,
     driftSchedule: raw.ASE_GITOPS_DRIFT_SCHEDULE,

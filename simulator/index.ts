@@ -13,10 +13,12 @@ import { z } from "zod";
 import type { ClaimState } from "../shared/claims/model.js";
 import { loadFleet } from "../shared/manifest/load.js";
 import type { EdgeDevice } from "../shared/manifest/schema.js";
+import { ownValue } from "../shared/own-keys.js";
 import { type ObservedState, ObservedState as ObservedStateSchema } from "../shared/plan/observed.js";
 import type { CloudResource } from "./cloud.js";
 import { type DeviceSeed, type SimDevice, createDevice } from "./device-state.js";
 import { createFaultInjector, type FaultRates, parseFaultSpec } from "./faults.js";
+import { HostileOptions } from "./hostile.js";
 import { OperationRegistry } from "./operations.js";
 import { createRequestHandler } from "./server.js";
 import { createSimulatorTls } from "./tls.js";
@@ -45,6 +47,8 @@ export const SimulatorOptions = z.object({
   lroRetryAfterSec: z.number().int().min(0).default(0),
   /** Retry-After on injected 429s, seconds. */
   throttleRetryAfterSec: z.number().int().min(0).default(1),
+  /** Security tests: hand out links (token endpoint, operations, nextLink) to another origin. */
+  hostile: HostileOptions.optional(),
 });
 export type SimulatorOptions = z.input<typeof SimulatorOptions>;
 
@@ -97,7 +101,7 @@ function seedOf(manifest: EdgeDevice, options: z.output<typeof SimulatorOptions>
     softwareVersion: spec.softwareVersion,
     targetRelease: options.targetRelease ?? spec.softwareVersion,
     images: [...images].map(([name, osType]) => ({ name, osType })),
-    observed: options.observed?.devices[manifest.metadata.name],
+    observed: ownValue(options.observed?.devices, manifest.metadata.name),
   };
 }
 
@@ -142,6 +146,7 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     lroRetryAfterSec: options.lroRetryAfterSec,
     throttleRetryAfterSec: options.throttleRetryAfterSec,
     reclaimRisk: options.reclaimRisk,
+    ...(options.hostile ? { hostile: options.hostile } : {}),
     password: options.password,
     tokenLifetimeSec: options.tokenLifetimeSec,
     cloud: {

@@ -14,6 +14,7 @@ import { asHttpError, handleArm } from "./arm-routes.js";
 import { type CloudConfig, cloudOpenIdConfiguration, cloudTokenRequest, handleCloud, resolveCloud } from "./cloud.js";
 import type { SimDevice } from "./device-state.js";
 import type { FaultInjector } from "./faults.js";
+import { type HostileOptions, hostileDiscovery, hostileReply } from "./hostile.js";
 import type { OperationRegistry } from "./operations.js";
 
 /** Where a request goes once its prefix is read: a device's local ARM, or the cloud provider. */
@@ -44,6 +45,8 @@ export interface ServerConfig extends AdfsConfig {
   cloud: CloudConfig;
   /** `https://127.0.0.1:PORT`, known once listening. */
   origin: () => string;
+  /** Security tests: links the simulator hands out point at another origin (hostile.ts). */
+  hostile?: HostileOptions;
   /** Every ARM request handled, for tests that count calls. */
   onRequest?: (device: string, method: string, path: string, status: number) => void;
 }
@@ -156,7 +159,7 @@ export function createRequestHandler(config: ServerConfig) {
       const authority = `${base}/adfs`;
       const rest = segments.slice(1).map((s) => s.toLowerCase()).join("/");
       if (req.method === "GET" && (rest === ".well-known/openid-configuration" || rest === "v2.0/.well-known/openid-configuration")) {
-        return send(res, 200, openIdConfiguration(authority));
+        return send(res, 200, hostileDiscovery(config.hostile, openIdConfiguration(authority)));
       }
       if (req.method === "GET" && rest === "discovery/keys") return send(res, 200, { keys: [] });
       if (req.method === "POST" && (rest === "oauth2/token" || rest === "oauth2/v2.0/token")) {
@@ -228,6 +231,7 @@ export function createRequestHandler(config: ServerConfig) {
     }
     // The change is committed (or the LRO accepted); the reply is lost.
     if (fault?.afterCommit) return failNow(fault.kind);
+    response = hostileReply(config.hostile, method, response);
     reply(response.status, response.body, response.headers);
   };
 }

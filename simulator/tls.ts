@@ -11,10 +11,11 @@ export interface SimulatorTls {
   keyPem: string;
 }
 
-export async function createSimulatorTls(): Promise<SimulatorTls> {
+/** `caName` tells CAs apart: two CAs with one subject confuse the chain lookup of a client that trusts both. */
+export async function createSimulatorTls(caName = "ase-gitops simulator CA"): Promise<SimulatorTls> {
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(Date.now() + 30 * 24 * 3600_000);
-  const ca = await generate([{ name: "commonName", value: "ase-gitops simulator CA" }], {
+  const ca = await generate([{ name: "commonName", value: caName }], {
     keyType: "ec",
     algorithm: "sha256",
     notBeforeDate,

@@ -66,7 +66,7 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
     queue: createJobQueue(storage),
     heads: createPrHeadStore(storage.table(PR_HEADS_TABLE)),
     github,
-    repos: createRepoCache(settings.gitCache),
+    repos: createRepoCache(settings.gitCache, settings),
     observe: overrides.observe ?? createDeviceObservePort(device),
     device,
     journal: createApplyJournal(storage.table(APPLY_JOURNAL_TABLE)),

@@ -10,9 +10,11 @@ import { startSimulator } from "../../simulator/index.js";
 import { FaultSpecError, parseFaultSpec } from "../../simulator/faults.js";
 import type { ApplyResult, ProgressEvent } from "../device/apply.js";
 import { DeviceError } from "../device/errors.js";
-import { type DeviceTarget, applyFleet, observeFleet } from "../device/fleet.js";
+import { type DeviceFailure, type DeviceTarget, applyFleet, observeFleet } from "../device/fleet.js";
 import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../device/settings.js";
+import { credentialPrefix } from "../manifest/credential-name.js";
 import { FleetPathError, type LoadedDevice, loadFleet } from "../manifest/load.js";
+import { keyedRecord } from "../own-keys.js";
 import type { ObservedState } from "../plan/observed.js";
 import { planDevice, planFleet } from "../plan/planner.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
@@ -39,8 +41,8 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   return n;
 };
 
-async function loadTargets(path: string): Promise<{ targets: LoadedDevice[]; invalid: { name: string; file: string; message: string }[] }> {
-  const fleet = await loadFleet(path).catch((error: unknown) => {
+async function loadTargets(path: string, env: Env): Promise<{ targets: LoadedDevice[]; invalid: { name: string; file: string; message: string }[] }> {
+  const fleet = await loadFleet(path, { credentialPrefix: credentialPrefix(env) }).catch((error: unknown) => {
     if (error instanceof FleetPathError) throw new CliError(error.message);
     throw error;
   });
@@ -68,7 +70,7 @@ function settingsFrom(env: Env): DeviceSettings {
 /** For `plan PATH --live`: observed state of every device that answered, notes for the rest. */
 export function createLiveObserver(env: Env = process.env) {
   return async (fleetPath: string, _ctx: CliContext): Promise<{ observed: ObservedState; notes: string[]; unreachable: Record<string, string> }> => {
-    const { targets } = await loadTargets(fleetPath);
+    const { targets } = await loadTargets(fleetPath, env);
     const result = await observeFleet(targets, settingsFrom(env));
     const unreachable = Object.fromEntries(Object.entries(result.errors).map(([name, e]) => [name, `${e.code}: ${e.message}`]));
     const notes = Object.entries(unreachable).map(([name, why]) => `${name}: not observed (${why})`);
@@ -132,9 +134,9 @@ async function runSimulate(fleet: string, options: SimulateOptions, ctx: CliCont
 // ---- observe --------------------------------------------------------------------------
 
 async function runObserve(path: string, options: { format: "json" | "text" }, ctx: CliContext, deps: DeviceCommandDeps): Promise<void> {
-  const { targets, invalid } = await loadTargets(path);
+  const { targets, invalid } = await loadTargets(path, deps.env);
   const result = await observeFleet(targets, settingsFrom(deps.env));
-  const errors = { ...result.errors };
+  const errors = Object.assign(keyedRecord<DeviceFailure>(), result.errors);
   for (const i of invalid) errors[i.name] = { code: "INVALID_MANIFEST", message: `${i.file}: ${i.message}`, transient: false };
   if (options.format === "json") {
     const sorted = Object.fromEntries(Object.entries(result.devices).sort(([a], [b]) => a.localeCompare(b)));
@@ -175,7 +177,7 @@ async function askOnTerminal(question: string): Promise<boolean> {
 }
 
 async function runApply(path: string, options: ApplyCommandOptions, ctx: CliContext, deps: DeviceCommandDeps): Promise<void> {
-  const { targets: all, invalid } = await loadTargets(path);
+  const { targets: all, invalid } = await loadTargets(path, deps.env);
   const wanted = new Set(options.device);
   const known = new Set([...all.map((t) => t.manifest.metadata.name), ...invalid.map((i) => i.name)]);
   for (const name of wanted) if (!known.has(name)) throw new CliError(`--device ${name}: no such device under ${path}`);

@@ -15,6 +15,7 @@ import { DeviceError } from "../device/errors.js";
 import { mapLimit } from "../device/fleet.js";
 import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../device/settings.js";
 import { FleetPathError, loadFleet, splitDuplicates } from "../manifest/load.js";
+import { keyedRecord } from "../own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 
 interface DriftOptions {
@@ -25,7 +26,7 @@ interface DriftOptions {
 }
 
 function parseLabels(values: string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
+  const labels = keyedRecord<string>();
   for (const value of values) {
     const at = value.indexOf("=");
     if (at <= 0) throw new CliError(`--label must be KEY=VALUE, got ${value}`);
@@ -42,7 +43,7 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
     if (error instanceof DeviceError) throw new CliError(error.message);
     throw error;
   }
-  const fleet = await loadFleet(path).catch((error: unknown) => {
+  const fleet = await loadFleet(path, { credentialPrefix: settings.credentialPrefix }).catch((error: unknown) => {
     if (error instanceof FleetPathError) throw new CliError(error.message);
     throw error;
   });

@@ -28,7 +28,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, " ")}\n`),
     });
   program.enablePositionalOptions(false);
-  registerPlanCommand(program, ctx, liveObserver);
+  registerPlanCommand(program, ctx, liveObserver, process.env);
   // `plan` needs none of the device, GitHub or storage code: skip loading it.
   if (argv.find((arg) => !arg.startsWith("-")) !== "plan") await registerExtraCommands(program, ctx);
   try {

@@ -1,11 +1,13 @@
 /** `ase-gitops plan PATH [--observed FILE] [--format json|markdown]` (contract.md §4). */
 import { type Command, Option } from "commander";
+import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../manifest/credential-name.js";
 import { FleetPathError, loadFleet } from "../manifest/load.js";
 import type { ObservedState } from "../plan/observed.js";
 import { planFleet, summarize } from "../plan/planner.js";
 import type { Plan } from "../plan/types.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
+import { keyedRecord, ownValue } from "../own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 import { readObservedFile } from "./observed-file.js";
 
@@ -24,7 +26,7 @@ export type LiveObserver = (
 /** A device that could not be observed is not planned as if it were new: it is blocked. */
 function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan {
   const devices = plan.devices.map((device) => {
-    const why = unreachable[device.name];
+    const why = ownValue(unreachable, device.name);
     if (why === undefined) return device;
     return {
       ...device,
@@ -32,21 +34,31 @@ function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan 
       steps: [],
       errors: [...device.errors, { code: "DEVICE_UNREACHABLE" as const, message: `the device could not be observed, so nothing was planned: ${why}`, file: device.file }],
       warnings: [],
-      gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: {}, free: 0 } },
+      gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: keyedRecord<number>(), free: 0 } },
     };
   });
   return { devices, summary: summarize(devices) };
 }
 
-export async function runPlan(path: string, options: PlanCommandOptions, ctx: CliContext, live?: LiveObserver): Promise<void> {
+/** `env` holds the settings the plan reads: ASE_GITOPS_CREDENTIAL_PREFIX (the device credential namespace). */
+export async function runPlan(
+  path: string,
+  options: PlanCommandOptions,
+  ctx: CliContext,
+  live?: LiveObserver,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<void> {
   if (options.live && options.observed) throw new CliError("use either --observed or --live, not both");
-  const fleet = await loadFleet(path).catch((error: unknown) => {
+  const prefix = credentialPrefix(env);
+  const prefixProblem = credentialPrefixProblem(prefix);
+  if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
+  const fleet = await loadFleet(path, { credentialPrefix: prefix }).catch((error: unknown) => {
     if (error instanceof FleetPathError) throw new CliError(error.message);
     throw error;
   });
   let observed: ObservedState = { devices: {} };
   const notes: string[] = [];
-  let unreachable: Record<string, string> = {};
+  let unreachable = keyedRecord<string>();
   if (options.observed) observed = await readObservedFile(options.observed);
   if (options.live) {
     if (!live) throw new CliError("--live is not available in this build");
@@ -60,7 +72,7 @@ export async function runPlan(path: string, options: PlanCommandOptions, ctx: Cl
   ctx.exitCode = plan.summary.infeasible > 0 ? EXIT.infeasible : EXIT.ok;
 }
 
-export function registerPlanCommand(program: Command, ctx: CliContext, live?: LiveObserver): void {
+export function registerPlanCommand(program: Command, ctx: CliContext, live?: LiveObserver, env: Readonly<Record<string, string | undefined>> = {}): void {
   program
     .command("plan")
     .description("plan every device manifest under PATH against the observed state")
@@ -68,5 +80,5 @@ export function registerPlanCommand(program: Command, ctx: CliContext, live?: Li
     .option("--observed <file>", "observed state JSON (contract.md §2); devices missing from it are new")
     .option("--live", "read the observed state from the devices themselves")
     .addOption(new Option("--format <format>", "output format").choices(["json", "markdown"]).default("markdown"))
-    .action((path: string, options: PlanCommandOptions) => runPlan(path, options, ctx, live));
+    .action((path: string, options: PlanCommandOptions) => runPlan(path, options, ctx, live, env));
 }

@@ -16,6 +16,7 @@ import type { ExtensionState } from "../claims/model.js";
 import { createCloudCredential, createCloudTrust, DEFAULT_CLOUD_AUTHORITY_HOST } from "./cloud-credential.js";
 import { createDeviceCredential, scopeFor } from "./credential.js";
 import { DeviceError, translateError } from "./errors.js";
+import { hostGuardPolicy, trustedPrefix } from "./host-guard.js";
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
 import {
   type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE, type VmPower, type VmRecord,
@@ -89,12 +90,14 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     ? (settings.cloudCredential?.() ?? createCloudCredential({ authorityHost: DEFAULT_CLOUD_AUTHORITY_HOST }, cloudTrust))
     : undefined;
   const agent = createDeviceAgent(settings.trust ?? settings.caPem);
-  const credential = createDeviceCredential(endpoint, config.password, agent);
+  const credential = createDeviceCredential(endpoint, config.password, agent, name);
   const scope = scopeFor(endpoint);
   const base = endpoint.replace(/\/+$/, "");
+  // Every request of every client stays on the host its token was issued for (host-guard.ts).
   const additionalPolicies = [
     { policy: agentPolicy(agent), position: "perCall" as const },
     { policy: apiVersionPolicy(), position: "perCall" as const },
+    { policy: hostGuardPolicy(`device ${name}`, [trustedPrefix(endpoint)]), position: "perRetry" as const },
   ];
   // The SDK pipelines retry 429/5xx/resets a few times (honouring Retry-After); withRetry
   // around each step handles what is left, including operations that end Failed.
@@ -116,7 +119,11 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     dbe = { base: cloudBase, subscriptionId: cloud.subscriptionId, rg: cloud.resourceGroup, name: cloud.name };
     dataBoxEdge = new DataBoxEdgeManagementClient(cloudCredential, cloud.subscriptionId, {
       endpoint: cloudBase, $host: cloudBase, credentialScopes: [scopeFor(cloud.endpoint)],
-      additionalPolicies: [{ policy: agentPolicy(cloudAgent), position: "perCall" as const }], retryOptions,
+      additionalPolicies: [
+        { policy: agentPolicy(cloudAgent), position: "perCall" as const },
+        { policy: hostGuardPolicy(`device ${name}: cloud DataBoxEdge`, [trustedPrefix(cloud.endpoint)]), position: "perRetry" as const },
+      ],
+      retryOptions,
     });
   } else {
     dataBoxEdge = new DataBoxEdgeManagementClient(credential, subscriptionId, {

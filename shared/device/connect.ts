@@ -1,9 +1,10 @@
 /**
  * From a manifest to a DevicePort: check the manifest names an ARM endpoint, that the
  * endpoint and its token service are on the allow-list (before any secret is read), and
- * that the credential setting exists. With spec.dataBoxEdge the cloud endpoint must be on the
+ * that the credential setting is in the device credential namespace and exists. With spec.dataBoxEdge the cloud endpoint must be on the
  * allow-list too: its calls carry the Azure AD token.
  */
+import { credentialNameProblem, DEFAULT_CREDENTIAL_PREFIX } from "../manifest/credential-name.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import { assertAllowed } from "./allow-list.js";
 import { type ArmPortConfig, createArmDevicePort } from "./arm-port.js";
@@ -25,6 +26,9 @@ export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, ma
   if (!arm) throw new DeviceError("NO_ARM_SPEC", `device ${name}: the manifest has no spec.arm, so the device cannot be reached`, false);
   const cloud = manifest.spec.dataBoxEdge;
   assertAllowed(name, [arm.endpoint, authorityFor(arm.endpoint), ...(cloud ? [cloud.endpoint] : [])], settings.allowList);
+  // Refused again at use: a manifest must never name GITHUB_TOKEN or AzureWebJobsStorage.
+  const outside = credentialNameProblem(arm.credential, settings.credentialPrefix ?? DEFAULT_CREDENTIAL_PREFIX);
+  if (outside) throw new DeviceError("CREDENTIAL_NOT_ALLOWED", `device ${name}: spec.arm.credential: ${outside}`, false);
   const password = settings.secret(arm.credential);
   if (!password) {
     throw new DeviceError("MISSING_CREDENTIAL", `device ${name}: the setting ${arm.credential} (spec.arm.credential) is not set`, false);

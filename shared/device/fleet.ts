@@ -4,6 +4,7 @@
  */
 import type { ManifestLines } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
+import { keyedRecord } from "../own-keys.js";
 import type { ObservedDevice } from "../plan/observed.js";
 import { type ApplyOptions, type ApplyResult, type PlanFn, type ProgressEvent, applyDevice } from "./apply.js";
 import { type PortFactory, withDevice } from "./connect.js";
@@ -52,7 +53,7 @@ export interface FleetOptions {
 }
 
 export async function observeFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: FleetOptions = {}): Promise<FleetObservation> {
-  const out: FleetObservation = { devices: {}, errors: {} };
+  const out: FleetObservation = { devices: keyedRecord(), errors: keyedRecord() };
   await mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ manifest }) => {
     const name = manifest.metadata.name;
     try {
@@ -72,7 +73,7 @@ export interface ApplyFleetOptions extends FleetOptions {
 
 /** Failures that mean "this device may not be touched as configured", not "it broke". */
 export function isRefusal(error: { code: string }): boolean {
-  return error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL";
+  return error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL" || error.code === "CREDENTIAL_NOT_ALLOWED";
 }
 
 export async function applyFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: ApplyFleetOptions): Promise<ApplyResult[]> {

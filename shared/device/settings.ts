@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { SecureContext } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import { z } from "zod";
+import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialNameProblem, credentialPrefix } from "../manifest/credential-name.js";
 import { type AllowList, parseAllowList } from "./allow-list.js";
 import { DEFAULT_CLOUD_AUTHORITY_HOST, createCloudCredential, createCloudTrust } from "./cloud-credential.js";
 import { DeviceError } from "./errors.js";
@@ -21,6 +22,7 @@ const Millis = (fallback: number) =>
 export const DeviceEnv = z.object({
   ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().optional(),
   ASE_GITOPS_DEVICE_CA: z.string().optional(),
+  [CREDENTIAL_PREFIX_SETTING]: CredentialPrefix.optional(),
   /** Fallback LRO poll interval when the device sends no Retry-After. */
   ASE_GITOPS_POLL_INTERVAL_MS: Millis(5000),
   ASE_GITOPS_RETRY_BASE_MS: Millis(DEFAULT_RETRY.baseDelayMs),
@@ -49,7 +51,12 @@ export interface DeviceSettings {
   vmAdminUser: string;
   vmAdminPassword?: string;
   windowsDriver: { url: string; certificateUrl: string };
-  /** The secret named by `spec.arm.credential`. */
+  /**
+   * The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX); absent in hand-built
+   * settings: the default, DEVICE_.
+   */
+  credentialPrefix?: string;
+  /** The secret named by `spec.arm.credential`; never a setting outside the namespace. */
   secret(name: string): string | undefined;
   /**
    * The Azure AD credential for spec.dataBoxEdge, created on first use and shared (absent in
@@ -83,6 +90,7 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
   let cloudTrust: { value: SecureContext | undefined } | undefined;
   const getCloudTrust = () => (cloudTrust ??= { value: createCloudTrust(caPem) }).value;
   let cloudCredential: TokenCredential | undefined;
+  const prefix = credentialPrefix(env);
   return {
     allowList: parseAllowList(raw.ASE_GITOPS_ALLOWED_ENDPOINTS),
     caPem,
@@ -92,7 +100,10 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
     vmAdminUser: raw.ASE_GITOPS_VM_ADMIN_USER,
     vmAdminPassword: raw.ASE_GITOPS_VM_ADMIN_PASSWORD,
     windowsDriver: { url: raw.ASE_GITOPS_WINDOWS_DRIVER_URL, certificateUrl: raw.ASE_GITOPS_WINDOWS_DRIVER_CERT_URL },
+    credentialPrefix: prefix,
     secret: (name) => {
+      // connectDevice refuses such a name with a clear error first; this is the backstop.
+      if (credentialNameProblem(name, prefix)) return undefined;
       const value = env[name];
       return value === undefined || value === "" ? undefined : value;
     },

@@ -48,7 +48,7 @@ export async function runDriftDeviceJob(deps: DriftJobDeps, job: DriftDeviceJob)
     await repo.fetch({ url: job.repository.cloneUrl, refspecs: [`+refs/heads/${branch}:refs/ase/default/${branch}`], ...(token ? { token } : {}) });
   }
   const text = await repo.show(job.commit, job.file);
-  const loaded = text === undefined ? undefined : parseManifestText(text, job.file);
+  const loaded = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.device.credentialPrefix });
   const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
 
   let report: DeviceDriftReport;

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { GitHubPort, IssueInfo, RepoRef } from "../github/port.js";
+import { code, inline } from "../markdown/escape.js";
 import { CLAIM_RULES_NOTE, renderDeviceDetails } from "../plan/render-markdown.js";
 import type { DeviceDriftReport } from "./assess.js";
 import { DriftError } from "./errors.js";
@@ -40,11 +41,11 @@ export function renderDriftIssue(report: DeviceDriftReport, defaultBranch: strin
   const title = `Drift on ${report.device}: ${codes.join(", ")}`;
   const lines = [
     driftMarker(report.device),
-    `### ${report.status === "unreachable" ? "❌ Device unreachable" : "⚠️ Drift"}: \`${report.device}\``,
+    `### ${report.status === "unreachable" ? "❌ Device unreachable" : "⚠️ Drift"}: ${code(report.device)}`,
     "",
     report.status === "unreachable"
-      ? `The drift check could not observe the device, so whether it matches \`${report.file}\` on \`${defaultBranch}\` is unknown.`
-      : `The device differs from its manifest \`${report.file}\` on \`${defaultBranch}\`.`,
+      ? `The drift check could not observe the device, so whether it matches ${code(report.file)} on ${code(defaultBranch)} is unknown.`
+      : `The device differs from its manifest ${code(report.file)} on ${code(defaultBranch)}.`,
     "",
     renderDriftTable(report.drift),
     "",
@@ -58,7 +59,7 @@ export function renderDriftIssue(report: DeviceDriftReport, defaultBranch: strin
     );
   }
   const action = report.remediation.action === "remediate" ? "🔧 **Auto-remediation:** an apply job was queued" : "📝 **Reported only:**";
-  lines.push(`${action} ${report.remediation.reason}.`, "", CLAIM_RULES_NOTE, "", "<sub>Kept up to date by ase-gitops drift checks; closed automatically when a check finds the device converged.</sub>");
+  lines.push(`${action} ${inline(report.remediation.reason)}.`, "", CLAIM_RULES_NOTE, "", "<sub>Kept up to date by ase-gitops drift checks; closed automatically when a check finds the device converged.</sub>");
   const content = `${title}\n${lines.join("\n")}`;
   const hash = createHash("sha256").update(content).digest("hex").slice(0, 32);
   return { title, body: `${lines.join("\n")}\n<!-- ase-gitops:drift-hash ${hash} -->\n`, hash };
@@ -108,7 +109,7 @@ export async function syncDriftIssue(github: DriftGitHub, input: IssueSyncInput)
     // Only a device known to have an open issue costs a call; converged ones without are free.
     const known = input.known === undefined ? await find() : input.known ?? undefined;
     if (!known || known.state === "closed") return { action: "none", ...(known ? { number: known.number } : {}) };
-    await github.closeIssue(repo, known.number, `✅ A drift check found \`${report.device}\` converged with \`${report.file}\` on \`${input.defaultBranch}\`: closing.`);
+    await github.closeIssue(repo, known.number, `✅ A drift check found ${code(report.device)} converged with ${code(report.file)} on ${code(input.defaultBranch)}: closing.`);
     return { action: "closed", number: known.number };
   }
   const rendered = renderDriftIssue(report, input.defaultBranch);

@@ -30,6 +30,8 @@ export interface FanOutDeps {
   runs: DriftRuns;
   /** Folder of the fleet inside the repository ("" = the whole repository). */
   fleetPath: string;
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX): names outside it are invalid manifests. */
+  credentialPrefix?: string;
   log?: { info(message: string): void; warn(message: string): void };
 }
 
@@ -68,7 +70,7 @@ async function prepare(deps: FanOutDeps, target: RepositoryTarget, selector: Dri
   let fleet;
   try {
     const root = deps.fleetPath ? join(worktree.path, deps.fleetPath) : worktree.path;
-    fleet = await loadFleet(root).catch(() => ({ devices: [], invalid: [] }));
+    fleet = await loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] }));
   } finally {
     await worktree.dispose();
   }

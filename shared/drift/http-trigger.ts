@@ -1,15 +1,17 @@
 /**
  * POST /api/drift: the signed drift trigger. The HMAC (X-Hub-Signature-256, the webhook's
- * secrets, rotation included) is checked over the raw body before anything parses it. The
- * body names devices or labels, or is `{}` for the whole fleet. The run is fanned out to
- * the device queue, then the handler waits (bounded) for the results and answers with the
- * run summary: 200 when every device reported, 202 with what is known so far otherwise.
+ * secrets, rotation included) over the signed timestamp and the raw body is checked before
+ * anything parses it (see drift-signature.ts), and a request seen before is refused, so a
+ * captured request cannot be replayed. Every parameter is in the signed body, none in the
+ * query string. The body names devices or labels, or is `{}` for the whole fleet. The run is
+ * fanned out to the device queue, then the handler waits (bounded) for the results and
+ * answers with the run summary: 200 when every device reported, 202 with what is known so far otherwise.
  * Bad input is 4xx; only our own dependencies failing is 5xx (503).
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { isAllowed } from "../github/webhook-router.js";
-import { verifySignature } from "../github/webhook-signature.js";
+import { verifyDriftRequest } from "./drift-signature.js";
 import { DriftError } from "./errors.js";
 import { type FanOutDeps, type FanOutResult, type RepositoryTarget, startDriftRun } from "./fan-out.js";
 import type { DriftRunResultRow, DriftRunView } from "./run-view.js";
@@ -21,6 +23,8 @@ export const MAX_DRIFT_BODY_BYTES = 1024 * 1024;
 export const DriftRequest = DriftSelector.extend({
   /** Only this configured repository (default: every configured one). */
   repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/).optional(),
+  /** Seconds to wait for the device checks (default ASE_GITOPS_DRIFT_WAIT_SECONDS; 0 = answer right after queueing). */
+  wait: z.number({ error: "must be a number of seconds from 0 to 220" }).min(0, "must be a number of seconds from 0 to 220").max(220, "must be a number of seconds from 0 to 220").optional(),
 });
 export type DriftRequest = z.infer<typeof DriftRequest>;
 
@@ -32,13 +36,17 @@ export interface DriftHttpDeps {
   waitSeconds: number;
   pollMs?: number;
   newRunId?: () => string;
+  /** The clock the signed timestamp is checked against (ms since the epoch). */
+  now?: () => number;
+  /** Signatures already accepted (the webhook's delivery log): a repeat is a replay. */
+  seen?: { claim(id: string, event: string): Promise<boolean>; release(id: string): Promise<void> };
 }
 
 export interface DriftHttpInput {
   rawBody: string;
   header(name: string): string | null | undefined;
-  /** `?wait=SECONDS` overrides the configured wait (0 = answer right after queueing). */
-  query(name: string): string | null | undefined;
+  /** Names of the query parameters sent: any is refused (parameters belong in the signed body). */
+  queryNames: readonly string[];
 }
 
 export interface DriftHttpResult {
@@ -51,9 +59,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpInput): Promise<DriftHttpResult> {
   if (Buffer.byteLength(input.rawBody, "utf8") > MAX_DRIFT_BODY_BYTES) return error(413, "too-large", "body larger than 1 MiB");
-  if (!(await verifySignature(deps.secrets, input.rawBody, input.header("x-hub-signature-256")))) {
-    return error(401, "unauthorized", "missing or invalid X-Hub-Signature-256 (HMAC-SHA256 of the body with the webhook secret; send {} to check every device)");
+  if (input.queryNames.length > 0) {
+    return error(400, "bad-request", "query parameters are not accepted: put them in the signed JSON body, e.g. {\"wait\":0}");
   }
+  const auth = await verifyDriftRequest(deps.secrets, input.rawBody, input.header, deps.now?.() ?? Date.now());
+  if (!auth.ok) return error(401, "unauthorized", auth.message);
   let json: unknown;
   try {
     json = JSON.parse(input.rawBody);
@@ -66,21 +76,32 @@ export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpIn
     return error(400, "bad-request", `invalid drift request${issue.path.length ? ` (${issue.path.join(".")})` : ""}: ${issue.message}`);
   }
   const request = parsed.data;
-  const waitText = input.query("wait");
-  const wait = waitText === null || waitText === undefined || waitText === "" ? deps.waitSeconds : Number(waitText);
-  if (!Number.isFinite(wait) || wait < 0 || wait > 220) return error(400, "bad-request", "wait must be a number of seconds from 0 to 220");
+  const wait = request.wait ?? deps.waitSeconds;
   if (request.repository && !isAllowed(deps.repositories, request.repository)) {
     return error(403, "repository-not-allowed", `repository ${request.repository} is not configured for ase-gitops`);
   }
   const repositories = request.repository ? deps.repositories.filter((r) => r.toLowerCase() === request.repository!.toLowerCase()) : deps.repositories;
 
+  // The signature is unique to this timestamp and body: seen before, it is a replay.
+  const replayKey = auth.signature.slice("sha256=".length).toLowerCase();
+  try {
+    if (deps.seen && !(await deps.seen.claim(replayKey, "drift-http"))) {
+      return error(409, "replayed", "this signed request was already received: sign it again with a new X-Ase-Gitops-Timestamp");
+    }
+  } catch (err) {
+    deps.fanOut.log?.warn(`drift request: cannot record the signature: ${(err as Error).message}`);
+    return error(503, "unavailable", "cannot record the request; see the controller's logs");
+  }
+
   const runId = deps.newRunId?.() ?? `http-${randomUUID()}`;
   let started: FanOutResult;
   try {
     const targets = await deps.resolveTargets(repositories);
-    const { repository: _repository, ...selector } = request;
+    const { repository: _repository, wait: _wait, ...selector } = request;
     started = await startDriftRun(deps.fanOut, { runId, trigger: "http", targets, selector });
   } catch (err) {
+    // Nothing started: the same signed request may be sent again.
+    await deps.seen?.release(replayKey).catch(() => undefined);
     const e = err as { code?: string; message?: string };
     deps.fanOut.log?.warn(`drift run ${runId}: cannot start: ${e.code ?? "ERROR"}: ${e.message ?? String(err)}`);
     const status = err instanceof DriftError && !err.transient ? 500 : 503;

@@ -1,20 +1,17 @@
 /**
  * Drift for humans: the drift table (issue body and CLI) and the CLI's Markdown report.
  */
+import { cell, codeCell, inline } from "../markdown/escape.js";
 import { renderDeviceDetails } from "../plan/render-markdown.js";
 import type { DeviceDriftReport } from "./assess.js";
 import type { DriftItem } from "./codes.js";
 import { type DriftSummary, summaryLine } from "./summary.js";
 
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-
 export function renderDriftTable(items: readonly DriftItem[]): string {
   return [
     "| Code | VM | Expected | Found | Why |",
     "|---|---|---|---|---|",
-    ...items.map((d) => `| \`${d.code}\` | ${d.vm ? `\`${cell(d.vm)}\`` : "—"} | ${cell(d.expected)} | ${cell(d.found)} | ${cell(d.message)} |`),
+    ...items.map((d) => `| ${codeCell(d.code)} | ${d.vm ? codeCell(d.vm) : "—"} | ${cell(d.expected)} | ${cell(d.found)} | ${cell(d.message)} |`),
   ].join("\n");
 }
 
@@ -33,9 +30,9 @@ export function renderDriftMarkdown(reports: readonly DeviceDriftReport[], summa
     lines.push(`| ${cell(r.device)} | ${STATUS_LABEL[r.status]} | ${codes} | ${cell(r.remediation.action === "none" ? "—" : `${r.remediation.action}: ${r.remediation.reason}`)} |`);
   }
   for (const r of reports.filter((x) => x.drift.length > 0)) {
-    lines.push("", `#### ${r.device}`, "", renderDriftTable(r.drift));
+    lines.push("", `#### ${inline(r.device)}`, "", renderDriftTable(r.drift));
     if (r.plan) lines.push("", renderDeviceDetails(r.plan));
   }
-  for (const r of reports.filter((x) => x.status === "skipped")) lines.push("", `> ${r.device}: skipped: ${r.error?.message ?? r.remediation.reason}`);
+  for (const r of reports.filter((x) => x.status === "skipped")) lines.push("", `> ${inline(`${r.device}: skipped: ${r.error?.message ?? r.remediation.reason}`)}`);
   return `${lines.join("\n")}\n`;
 }

@@ -5,17 +5,18 @@
  */
 import { z } from "zod";
 import { DeviceName } from "../manifest/schema.js";
+import { ownValue, refuseProtoKey } from "../own-keys.js";
 
 export const DriftSelector = z.strictObject({
   devices: z.array(DeviceName).min(1).max(10_000).optional(),
-  labels: z.record(z.string().min(1).max(317), z.string().max(63)).optional(),
+  labels: z.preprocess(refuseProtoKey("label key"), z.record(z.string().min(1).max(317), z.string().max(63))).optional(),
 });
 export type DriftSelector = z.infer<typeof DriftSelector>;
 
 /** client_payload may carry other keys (e.g. a reason); only devices/labels are ours. */
 export const DispatchSelector = z.looseObject({
   devices: z.array(DeviceName).min(1).optional(),
-  labels: z.record(z.string(), z.string()).optional(),
+  labels: z.preprocess(refuseProtoKey("label key"), z.record(z.string(), z.string())).optional(),
 });
 
 export interface Selectable {
@@ -33,8 +34,8 @@ export function selectDevices<T extends Selectable>(devices: readonly T[], selec
   const labels = Object.entries(selector.labels ?? {});
   const selected = devices.filter((d) => {
     if (names && !names.has(d.manifest.metadata.name)) return false;
-    const own = d.manifest.metadata.labels ?? {};
-    return labels.every(([key, value]) => own[key] === value);
+    const own = d.manifest.metadata.labels;
+    return labels.every(([key, value]) => ownValue(own, key) === value);
   });
   const known = new Set(devices.map((d) => d.manifest.metadata.name));
   return { selected, unknown: [...(names ?? [])].filter((n) => !known.has(n)).sort() };

@@ -1,15 +1,18 @@
 /**
  * The repositories a drift run not started by a webhook covers (HTTP, timer): for each
- * configured repository, the App installation serving it, its clone URL and default
- * branch, asked from GitHub (never from the request).
+ * configured repository, the App installation serving it (GitHub App auth: asked with
+ * GET /repos/{owner}/{repo}/installation, since these triggers carry none) and its default
+ * branch, asked from GitHub (never from the request). The clone URL is the configured
+ * server's (clone-url.ts), whatever the API answers.
  */
+import { type CloneUrlPolicy, cloneUrlFor } from "../github/clone-url.js";
 import type { GitHubClients } from "../github/octokit-client.js";
 import { parseRepoRef } from "../github/port.js";
 import { driftGitHub } from "./drift-issue.js";
 import { DriftError } from "./errors.js";
 import type { RepositoryTarget } from "./fan-out.js";
 
-export async function resolveTargets(clients: GitHubClients, repositories: readonly string[]): Promise<RepositoryTarget[]> {
+export async function resolveTargets(clients: GitHubClients, repositories: readonly string[], cloneUrls: CloneUrlPolicy): Promise<RepositoryTarget[]> {
   const targets: RepositoryTarget[] = [];
   for (const fullName of repositories) {
     const installationId = await clients.installationFor?.(fullName);
@@ -17,7 +20,7 @@ export async function resolveTargets(clients: GitHubClients, repositories: reado
     if (!session.github.getRepository) throw new DriftError("DRIFT_GITHUB_UNSUPPORTED", "this GitHub client cannot read repositories");
     const details = await session.github.getRepository(parseRepoRef(fullName));
     targets.push({
-      repository: { fullName, cloneUrl: details.cloneUrl, defaultBranch: details.defaultBranch },
+      repository: { fullName, cloneUrl: cloneUrlFor(cloneUrls, fullName, details.cloneUrl), defaultBranch: details.defaultBranch },
       ...(installationId !== undefined ? { installationId } : {}),
       github: driftGitHub(session.github),
       gitToken: () => session.gitToken(),

@@ -7,6 +7,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
+import { type CloneUrlPolicy, isFetchAllowed } from "../github/clone-url.js";
 
 export class GitError extends Error {
   constructor(
@@ -21,7 +22,7 @@ export class GitError extends Error {
 }
 
 export interface FetchSpec {
-  /** Where to fetch from: https URL, file:// URL or local path. */
+  /** Where to fetch from: a URL on the configured GitHub server (file:// or a local path in development). */
   url: string;
   /** Refspecs, e.g. `+refs/heads/main:refs/remotes/base/main`. */
   refspecs: string[];
@@ -52,19 +53,18 @@ export interface RepoCache {
   open(fullName: string): Promise<CachedRepo>;
 }
 
-const SAFE_URL = /^(https:\/\/|http:\/\/|file:\/\/|\/)/;
-
 /** Redacts anything that looks like a credential from git's messages. */
 const redact = (text: string) => text.replace(/(authorization:\s*\w+\s+)\S+/gi, "$1***").replace(/\/\/[^/@\s]+@/g, "//***@");
 
-export function createRepoCache(root: string): RepoCache {
+/** `policy`: the only URLs a fetch may use (the configured GitHub server; local ones in development). */
+export function createRepoCache(root: string, policy: CloneUrlPolicy): RepoCache {
   const repos = new Map<string, Promise<CachedRepo>>();
   return {
     open(fullName) {
       const key = fullName.toLowerCase();
       let repo = repos.get(key);
       if (!repo) {
-        repo = openRepo(join(root, `${key.replace(/[^a-z0-9._-]+/g, "__")}.git`));
+        repo = openRepo(join(root, `${key.replace(/[^a-z0-9._-]+/g, "__")}.git`), policy);
         repos.set(key, repo);
         repo.catch(() => repos.delete(key));
       }
@@ -73,7 +73,7 @@ export function createRepoCache(root: string): RepoCache {
   };
 }
 
-async function openRepo(dir: string): Promise<CachedRepo> {
+async function openRepo(dir: string, policy: CloneUrlPolicy): Promise<CachedRepo> {
   await mkdir(dir, { recursive: true });
   const git: SimpleGit = simpleGit({ baseDir: dir, trimmed: false });
   if (!(await git.checkIsRepo().catch(() => false))) await git.init(true);
@@ -90,7 +90,9 @@ async function openRepo(dir: string): Promise<CachedRepo> {
   return {
     dir,
     async fetch(spec) {
-      if (!SAFE_URL.test(spec.url)) throw new GitError("GIT_BAD_URL", `refusing to fetch from ${redact(spec.url)}: not an https, file or absolute path URL`, false);
+      if (!isFetchAllowed(policy, spec.url)) {
+        throw new GitError("GIT_BAD_URL", `refusing to fetch from ${redact(spec.url)}: not on the configured GitHub server ${policy.githubServerUrl}${policy.allowLocalRepositories ? "" : " (local paths need ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES=true)"}`, false);
+      }
       const config: string[] = [];
       if (spec.token && spec.url.startsWith("https://")) {
         const basic = Buffer.from(`x-access-token:${spec.token}`).toString("base64");

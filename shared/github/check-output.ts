@@ -4,6 +4,7 @@
  * per request, so they are split into batches.
  */
 import type { DevicePlan, Plan } from "../plan/types.js";
+import { inline } from "../markdown/escape.js";
 import { CHECK_TEXT_LIMIT, byAttention, fitTable } from "./plan-comment.js";
 import type { CheckAnnotation, CheckConclusion, CheckRunOutput } from "./port.js";
 
@@ -54,7 +55,7 @@ export function batches<T>(items: readonly T[], size = ANNOTATIONS_PER_REQUEST):
 }
 
 export function checkSummary(plan: Plan, notes: readonly string[], droppedAnnotations: number): string {
-  const extra = [...notes.map((n) => `> ${n}`)];
+  const extra = [...notes.map((n) => `> ${inline(n)}`)];
   if (droppedAnnotations > 0) extra.push(`> ${droppedAnnotations} more annotations were not attached (at most ${MAX_ANNOTATIONS} per run).`);
   const tail = extra.length ? `\n\n${extra.join("\n")}` : "";
   if (plan.devices.length === 0) return `No device manifests changed: nothing to plan.${tail}`.slice(0, CHECK_TEXT_LIMIT);

@@ -4,6 +4,7 @@
  * device or change an endpoint, but it cannot make the controller call that address. Such
  * devices are planned without observed state, and the comment says why.
  */
+import { code } from "../markdown/escape.js";
 import type { FleetLoad, LoadedDevice } from "../manifest/load.js";
 import type { ArmSpec, EdgeDevice } from "../manifest/schema.js";
 import { isAllowedEndpoint } from "../device/allow-list.js";
@@ -77,7 +78,7 @@ export function trustNotes(unobserved: TrustDecision["unobserved"], shown = 8): 
   const byReason = new Map<UnobservedReason, string[]>();
   for (const { name, reason } of unobserved) byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
   return [...byReason].map(([reason, names]) => {
-    const listed = names.slice(0, shown).map((n) => `\`${n}\``).join(", ");
+    const listed = names.slice(0, shown).map(code).join(", ");
     const more = names.length > shown ? ` and ${names.length - shown} more` : "";
     return `${names.length === 1 ? "Device" : `${names.length} devices`} ${listed}${more}: ${REASON_TEXT[reason]}.`;
   });

@@ -45,7 +45,8 @@ const unspaced = {
   key: () => ({ schedule: (_options: unknown, task: (...args: unknown[]) => unknown, ...args: unknown[]) => task(...args) }),
 };
 
-const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ type: z.string().optional() }).nullish() }));
+const Author = z.object({ login: z.string() }).nullish();
+const CommentPage = z.array(z.object({ id: z.number(), body: z.string().nullish(), user: Author }));
 const Created = z.object({ id: z.number() });
 const CreatedCheckRun = z.object({ id: z.number(), html_url: z.string().nullish() });
 const CommitPulls = z.array(z.object({ number: z.number(), merged_at: z.string().nullish() }));
@@ -56,10 +57,28 @@ const IssueResponse = z.object({
   body: z.string().nullish(),
   state: z.enum(["open", "closed"]),
   pull_request: z.unknown().optional(),
-  user: z.object({ type: z.string().optional() }).nullish(),
+  user: Author,
 });
 const IssuePage = z.array(IssueResponse);
 const Installation = z.object({ id: z.number().int() });
+const AppResponse = z.object({ slug: z.string().min(1) });
+const UserResponse = z.object({ login: z.string().min(1) });
+
+/** Whose comments and issues are ours: only these count when a marker is looked up. */
+type Identity = () => Promise<string>;
+const sameLogin = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** Asks once; a failure is not remembered, so the next call asks again. */
+function memoized(ask: () => Promise<string>): Identity {
+  let known: Promise<string> | undefined;
+  return () => {
+    known ??= ask().catch((error: unknown) => {
+      known = undefined;
+      throw error;
+    });
+    return known;
+  };
+}
 const issueInfo = (issue: z.infer<typeof IssueResponse>): IssueInfo => ({ number: issue.number, title: issue.title, body: issue.body ?? "", state: issue.state });
 const CheckRunList = z.object({
   check_runs: z.array(z.object({ id: z.number(), status: z.string(), external_id: z.string().nullish() })),
@@ -68,6 +87,13 @@ const CheckRunList = z.object({
 export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
   const sessions = new Map<string, GitHubSession>();
   let appOctokit: Client | undefined;
+  // App (JWT) auth for the few calls that need no installation.
+  const app = () => (appOctokit ??= createOctokit(options, undefined));
+  // The App's comments are written by its bot user `<slug>[bot]`; a token's by its user.
+  const identity: Identity | undefined =
+    options.auth.kind === "app"
+      ? memoized(() => translated("read the GitHub App (GET /app)", async () => `${AppResponse.parse((await app().rest.apps.getAuthenticated()).data).slug}[bot]`))
+      : undefined;
   return {
     forInstallation(installationId) {
       if (options.auth.kind === "app" && installationId === undefined) {
@@ -76,7 +102,9 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
       const key = options.auth.kind === "app" ? String(installationId) : "token";
       let session = sessions.get(key);
       if (!session) {
-        session = createSession(createOctokit(options, installationId), options.auth);
+        const octokit = createOctokit(options, installationId);
+        const own = identity ?? memoized(() => translated("read the token's user (GET /user)", async () => UserResponse.parse((await octokit.rest.users.getAuthenticated()).data).login));
+        session = createSession(octokit, options.auth, own);
         sessions.set(key, session);
       }
       return session;
@@ -84,11 +112,8 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
     async installationFor(fullName) {
       if (options.auth.kind !== "app") return undefined;
       const [owner, repo] = fullName.split("/");
-      // App (JWT) auth: the one call that needs no installation.
-      appOctokit ??= createOctokit(options, undefined);
-      const app = appOctokit;
       return translated(`find the App installation of ${fullName}`, async () => {
-        const response = await app.rest.apps.getRepoInstallation({ owner: owner!, repo: repo! });
+        const response = await app().rest.apps.getRepoInstallation({ owner: owner!, repo: repo! });
         return Installation.parse(response.data).id;
       });
     },
@@ -106,7 +131,8 @@ function createOctokit(options: GitHubClientOptions, installationId: number | un
   };
   const auth =
     options.auth.kind === "app"
-      ? { authStrategy: createAppAuth, auth: { appId: options.auth.appId, privateKey: options.auth.privateKey, installationId } }
+      ? // auth-app refuses an `installationId` key whose value is undefined: leave it out for JWT-only clients.
+        { authStrategy: createAppAuth, auth: { appId: options.auth.appId, privateKey: options.auth.privateKey, ...(installationId !== undefined ? { installationId } : {}) } }
       : { auth: options.auth.token };
   return new ThrottledOctokit({
     ...auth,
@@ -123,16 +149,17 @@ function createOctokit(options: GitHubClientOptions, installationId: number | un
   });
 }
 
-function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession {
+function createSession(octokit: Client, auth: GitHubAuthSettings, identity: Identity): GitHubSession {
   const github: GitHubPort = {
     async findIssueComment(repo, issueNumber, marker) {
       return translated(`list comments of ${repo.owner}/${repo.repo}#${issueNumber}`, async () => {
+        const own = await identity();
         const iterator = octokit.paginate.iterator(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
         for await (const page of iterator) {
           const comments = CommentPage.parse(page.data);
-          // With App auth our comments are the App's (a Bot): a user quoting the marker in
-          // their own comment must not make us edit it.
-          const found = comments.find((comment) => comment.body?.includes(marker) && (auth.kind !== "app" || comment.user?.type === "Bot"));
+          // Only our own comment counts: anyone else quoting the marker (a PR author hiding
+          // the plan, another App's bot) must not make us skip or edit theirs.
+          const found = comments.find((comment) => comment.body?.includes(marker) && sameLogin(comment.user?.login, own));
           if (found) return { id: found.id, body: found.body ?? "" } satisfies IssueComment;
         }
         return undefined;
@@ -178,12 +205,13 @@ function createSession(octokit: Client, auth: GitHubAuthSettings): GitHubSession
     },
     async listIssuesByLabel(repo, label) {
       return translated(`list ${label} issues of ${repo.owner}/${repo.repo}`, async () => {
+        const own = await identity();
         const out: IssueInfo[] = [];
         const iterator = octokit.paginate.iterator(octokit.rest.issues.listForRepo, { ...repo, labels: label, state: "all", per_page: 100 });
         for await (const page of iterator) {
           for (const issue of IssuePage.parse(page.data)) {
-            // Pull requests are issues to this API; with App auth only the App's own issues count.
-            if (issue.pull_request !== undefined || (auth.kind === "app" && issue.user?.type !== "Bot")) continue;
+            // Pull requests are issues to this API; only the issues we opened count.
+            if (issue.pull_request !== undefined || !sameLogin(issue.user?.login, own)) continue;
             out.push(issueInfo(issue));
           }
         }

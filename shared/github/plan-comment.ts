@@ -5,6 +5,7 @@
  * come first and the details that do not fit move to the check run.
  */
 import { createHash } from "node:crypto";
+import { inline } from "../markdown/escape.js";
 import { CLAIM_RULES_NOTE, renderDeviceDetails, renderMarkdown, renderSummaryTable } from "../plan/render-markdown.js";
 import type { DevicePlan, Plan } from "../plan/types.js";
 
@@ -73,7 +74,7 @@ export function buildPlanComment(plan: Plan, context: CommentContext, limit = CO
   const budget = limit - RESERVED;
   const ordered = byAttention(plan.devices);
   const header = [`### ase-gitops plan`, ""].join("\n");
-  const noteText = notes.map((n) => `> ${n}`).join("\n");
+  const noteText = notes.map((n) => `> ${inline(n)}`).join("\n");
   const footerRoom = 400;
   const table = fitTable(plan, ordered, Math.floor(budget * 0.35));
   let used = header.length + table.length + noteText.length + CLAIM_RULES_NOTE.length + footerRoom + 8;
@@ -138,7 +139,7 @@ export function nothingToPlanComment(context: CommentContext): PlanComment {
     "",
     "No device manifests changed in this pull request: nothing to plan.",
     "",
-    ...[headLine(context), ...context.notes].map((n) => `> ${n}`),
+    ...[headLine(context), ...context.notes].map((n) => `> ${inline(n)}`),
     "",
   ].join("\n");
   return finish(content, context, []);

@@ -8,6 +8,7 @@
  * no longer the newest skips its work, and never writes the comment over a newer plan.
  */
 import { join } from "node:path";
+import { code, codeBlock } from "../markdown/escape.js";
 import { manifestChanges } from "../git/changed-files.js";
 import { fetchPullRequest } from "../git/pull-request-fetch.js";
 import type { RepoCache, Worktree } from "../git/repo-cache.js";
@@ -33,6 +34,8 @@ export interface PlanJobDeps {
   allowedEndpoints: readonly string[];
   /** Folder of the fleet inside the repository ("" = the whole repository). */
   fleetPath: string;
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX): names outside it are INVALID_MANIFEST. */
+  credentialPrefix?: string;
   log?: { info(message: string): void; warn(message: string): void };
 }
 
@@ -134,7 +137,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
       const message = (error as Error).message ?? String(error);
       await updateCheck({
         conclusion: "failure",
-        output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n\`\`\`\n${message.slice(0, 2000)}\n\`\`\`` },
+        output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n${codeBlock(message.slice(0, 2000))}` },
       }).catch(() => undefined);
     }
     throw error;
@@ -207,7 +210,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
   try {
     const head = await cache.worktree(pr.headSha);
     worktrees.push(head);
-    const headFleet = await loadFleetAt(head.path, folder);
+    const headFleet = await loadFleetAt(head.path, folder, deps.credentialPrefix);
     const touched = (file: string | undefined) => file !== undefined && changedNow.has(file);
     const changedDevices: LoadedDevice[] = headFleet.devices.filter((d) => touched(d.file));
 
@@ -215,7 +218,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
     if (changedDevices.length > 0) {
       const trusted = await cache.worktree(fetched.defaultTip);
       worktrees.push(trusted);
-      defaultFleet = await loadFleetAt(trusted.path, folder);
+      defaultFleet = await loadFleetAt(trusted.path, folder, deps.credentialPrefix);
     }
     const decision = decideObservation(changedDevices, defaultFleet, deps.allowedEndpoints);
     notes.push(...trustNotes(decision.unobserved));
@@ -228,7 +231,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
 
     const removed = await removedDevices(cache, fetched.mergeBase, changes, headFleet, folder);
     if (removed.length > 0) {
-      const names = removed.slice(0, 8).map((n) => `\`${n}\``).join(", ");
+      const names = removed.slice(0, 8).map(code).join(", ");
       notes.push(`Removed from the fleet: ${names}${removed.length > 8 ? ` and ${removed.length - 8} more` : ""}. Their manifests are deleted in this pull request, so ase-gitops stops planning and reconciling them; nothing on the devices is deleted.`);
     }
     return { plan: { devices, summary: summarize(devices) }, notes };
@@ -237,9 +240,9 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
   }
 }
 
-async function loadFleetAt(checkout: string, folder: string): Promise<FleetLoad> {
+async function loadFleetAt(checkout: string, folder: string, credentialPrefix: string | undefined): Promise<FleetLoad> {
   try {
-    return await loadFleet(folder ? join(checkout, folder) : checkout);
+    return await loadFleet(folder ? join(checkout, folder) : checkout, { credentialPrefix });
   } catch (error) {
     // The fleet folder does not exist at this commit: an empty fleet, not a failure.
     if ((error as { code?: unknown }).code === "FLEET_PATH_NOT_FOUND") return { devices: [], invalid: [] };
@@ -255,8 +258,14 @@ async function removedDevices(
   headFleet: FleetLoad,
   folder: string,
 ): Promise<string[]> {
-  const atHead = new Set(headFleet.devices.map((d) => d.manifest.metadata.name));
-  const oldPaths = changes.flatMap((c) => (c.status === "deleted" ? [c.path] : c.status === "renamed" && c.previousPath ? [c.previousPath] : []));
+  // A manifest that is invalid at head still names its device (or at least its file): it is
+  // reported as invalid in the plan, not as removed (issue 9, item 8).
+  const atHead = new Set([...headFleet.devices.map((d) => d.manifest.metadata.name), ...headFleet.invalid.map((i) => i.name)]);
+  const rel = (path: string) => (folder ? path.slice(folder.length + 1) : path);
+  const brokenAtHead = new Set(headFleet.invalid.map((i) => i.file));
+  const oldPaths = changes.flatMap((c) =>
+    c.status === "deleted" ? [c.path] : c.status === "renamed" && c.previousPath && !brokenAtHead.has(rel(c.path)) ? [c.previousPath] : [],
+  );
   const names = new Set<string>();
   for (const path of oldPaths) {
     if (folder && !path.startsWith(`${folder}/`)) continue;

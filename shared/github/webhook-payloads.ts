@@ -7,7 +7,8 @@ import { z } from "zod";
 export const Repository = z.looseObject({
   id: z.number().optional(),
   full_name: z.string().min(3),
-  clone_url: z.string().min(1),
+  /** Never fetched as given (clone-url.ts): only a local one in development. */
+  clone_url: z.string().optional(),
   default_branch: z.string().min(1),
 });
 export type Repository = z.infer<typeof Repository>;
@@ -19,7 +20,7 @@ const Sha = z.string().regex(/^[0-9a-f]{40}$/);
 const PullRequestRef = z.looseObject({
   ref: z.string().min(1),
   sha: Sha,
-  repo: z.looseObject({ full_name: z.string(), clone_url: z.string() }).nullish(),
+  repo: z.looseObject({ full_name: z.string(), clone_url: z.string().optional() }).nullish(),
 });
 
 export const PullRequestEvent = z.looseObject({

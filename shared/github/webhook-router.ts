@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { DeliveryLog } from "../store/delivery-log.js";
 import type { JobQueue } from "../store/job-queue.js";
+import { type CloneUrlPolicy, CloneUrlError, cloneUrlFor } from "./clone-url.js";
 import { type DriftJob, type PlanJob, QUEUES, type ReconcileJob, type RepositoryInfo } from "./job-messages.js";
 import { CheckRunEvent, PullRequestEvent, PushEvent, type Repository, RepositoryDispatchEvent } from "./webhook-payloads.js";
 import { verifySignature } from "./webhook-signature.js";
@@ -21,6 +22,8 @@ export interface WebhookDeps {
   secrets: readonly string[];
   /** owner/name of the repositories this controller serves. */
   repositories: readonly string[];
+  /** Where repositories are fetched from (the payload's clone_url is not trusted). */
+  cloneUrls: CloneUrlPolicy;
   deliveries: DeliveryLog;
   queue: JobQueue;
   now?: () => Date;
@@ -82,7 +85,13 @@ export async function handleWebhook(deps: WebhookDeps, input: WebhookInput): Pro
 
   const deliveryId = input.header("x-github-delivery") ?? "";
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
-  const route = routeEvent(event, payload, deliveryId, receivedAt);
+  let route: Route;
+  try {
+    route = routeEvent(event, payload, deliveryId, receivedAt, deps.cloneUrls);
+  } catch (error) {
+    if (!(error instanceof CloneUrlError)) throw error;
+    return result(400, "bad-request", error.message);
+  }
   if (route.kind === "invalid") return result(400, "bad-request", route.reason);
   if (route.repository && !isAllowed(deps.repositories, route.repository.full_name)) {
     deps.log?.warn(`delivery ${deliveryId}: ${route.repository.full_name} is not in ASE_GITOPS_REPOSITORIES`);
@@ -126,12 +135,13 @@ function parse<T extends z.ZodType>(schema: T, payload: unknown, event: string):
   return { ok: false, route: { kind: "invalid", reason: `not a valid ${event} payload${where ? ` (${where}: ${issue!.message})` : ""}` } };
 }
 
-function repositoryInfo(repository: Repository): RepositoryInfo {
-  return { fullName: repository.full_name, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch };
-}
-
-/** Decides what an event means for us. Exported for tests. */
-export function routeEvent(event: string, payload: unknown, deliveryId: string, receivedAt: string): Route {
+/** Decides what an event means for us; throws CloneUrlError for a bad repository. Exported for tests. */
+export function routeEvent(event: string, payload: unknown, deliveryId: string, receivedAt: string, cloneUrls: CloneUrlPolicy): Route {
+  const repositoryInfo = (repository: Repository): RepositoryInfo => ({
+    fullName: repository.full_name,
+    cloneUrl: cloneUrlFor(cloneUrls, repository.full_name, repository.clone_url),
+    defaultBranch: repository.default_branch,
+  });
   const base = (repository: Repository, installation?: { id: number }) => ({
     version: 1 as const,
     deliveryId,
@@ -157,7 +167,8 @@ export function routeEvent(event: string, payload: unknown, deliveryId: string, 
           number: pr.number,
           headSha: pr.head.sha,
           headRef: pr.head.ref,
-          headCloneUrl: pr.head.repo?.clone_url ?? e.repository.clone_url,
+          // A fork lives on the same server: its owner/name from the payload, never its URL.
+          headCloneUrl: pr.head.repo ? cloneUrlFor(cloneUrls, pr.head.repo.full_name, pr.head.repo.clone_url) : repositoryInfo(e.repository).cloneUrl,
           baseRef: pr.base.ref,
           updatedAt: pr.updated_at,
         },
@@ -191,7 +202,7 @@ export function routeEvent(event: string, payload: unknown, deliveryId: string, 
           number: pr.number,
           headSha: e.check_run.head_sha,
           headRef: pr.head.ref,
-          headCloneUrl: e.repository.clone_url,
+          headCloneUrl: repositoryInfo(e.repository).cloneUrl,
           baseRef: pr.base.ref,
         },
       };

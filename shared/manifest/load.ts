@@ -8,13 +8,23 @@ import { basename, dirname, join, relative, sep } from "node:path";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import type { z } from "zod";
 import type { PlanError } from "../plan/types.js";
+import { credentialNameProblem } from "./credential-name.js";
+import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
+import { kindMistake } from "./kind-check.js";
 import { EdgeDevice, KIND } from "./schema.js";
+import { keyProblems } from "./yaml-keys.js";
 import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
 
 /** A manifest larger than this is refused unread: no device needs it, an attack might. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Aliases expanded per document; the yaml package's guard against "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
+/** Errors reported per document; the rest are counted (a generated file can have thousands). */
+export const MAX_ERRORS_PER_DOCUMENT = 50;
+/** Unknown field names listed in one error. */
+const MAX_FIELDS_LISTED = 10;
+/** Aliases per document: yaml resolves each one by scanning the earlier anchors (quadratic). */
+export const MAX_ALIASES_PER_DOCUMENT = 1000;
 const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
 
 /** Source lines of the manifest parts the planner reports on. */
@@ -62,7 +72,16 @@ export class FleetPathError extends Error {
   }
 }
 
-export interface LoadFleetOptions {
+export interface ParseOptions {
+  /**
+   * The device credential namespace (credential-name.ts, from ASE_GITOPS_CREDENTIAL_PREFIX):
+   * a `spec.arm.credential` outside it is INVALID_MANIFEST. Unset: not checked here (callers
+   * that only read device names); the device adapters refuse such a name again at use.
+   */
+  credentialPrefix?: string;
+}
+
+export interface LoadFleetOptions extends ParseOptions {
   /** Keep only these files (relative posix paths), e.g. the ones a pull request changed. */
   include?: (relativePath: string) => boolean;
   /** Files read at once. */
@@ -98,7 +117,7 @@ export async function loadFleet(root: string, options: LoadFleetOptions = {}): P
     while (next < selected.length) {
       const index = next++;
       const file = selected[index]!;
-      results[index] = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))));
+      results[index] = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))), options);
     }
   };
   const workers = Math.max(1, Math.min(options.concurrency ?? 16, selected.length));
@@ -114,8 +133,8 @@ export interface ManifestFileResult {
 function mergeResults(results: ManifestFileResult[]): FleetLoad {
   const fleet: FleetLoad = { devices: [], invalid: [] };
   for (const result of results) {
-    fleet.devices.push(...result.devices);
-    fleet.invalid.push(...result.invalid);
+    for (const device of result.devices) fleet.devices.push(device);
+    for (const invalid of result.invalid) fleet.invalid.push(invalid);
   }
   return fleet;
 }
@@ -125,7 +144,7 @@ function fileError(file: string, message: string, line = 1): InvalidManifest {
 }
 
 /** Reads one file: size and encoding checked before YAML sees a byte. */
-export async function loadManifestFile(path: string, file: string): Promise<ManifestFileResult> {
+export async function loadManifestFile(path: string, file: string, options: ParseOptions = {}): Promise<ManifestFileResult> {
   let bytes: Buffer;
   try {
     const info = await stat(path);
@@ -142,20 +161,27 @@ export async function loadManifestFile(path: string, file: string): Promise<Mani
   } catch {
     return { devices: [], invalid: [fileError(file, "file is not valid UTF-8 text")] };
   }
-  return parseManifestText(text, file);
+  return parseManifestText(text, file, options);
 }
 
 /** Parses the text of one manifest file (exported for callers that read from git objects). */
-export function parseManifestText(text: string, file: string): ManifestFileResult {
+export function parseManifestText(text: string, file: string, options: ParseOptions = {}): ManifestFileResult {
   const result: ManifestFileResult = { devices: [], invalid: [] };
   if (text.includes("\u0000")) {
     result.invalid.push(fileError(file, "file contains NUL bytes; a manifest is YAML text"));
     return result;
   }
+  const deepAt = flowTooDeepAt(text);
+  if (deepAt >= 0) {
+    const line = text.slice(0, deepAt).split("\n").length;
+    result.invalid.push(fileError(file, `YAML syntax error: collections nested more than ${MAX_FLOW_DEPTH} deep`, line));
+    return result;
+  }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found by keyProblems in one pass: yaml's uniqueKeys is quadratic.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   for (const doc of Array.isArray(docs) ? docs : []) {
-    const outcome = readDocument(doc, file, lineCounter);
+    const outcome = readDocument(doc, file, lineCounter, options);
     if (outcome === undefined) continue;
     if ("manifest" in outcome) result.devices.push(outcome);
     else result.invalid.push(outcome);
@@ -167,18 +193,40 @@ function yamlMessage(message: string): string {
   return message.split(/ at line \d+, column \d+/)[0]!.trim();
 }
 
-function readDocument(doc: Document, file: string, lineCounter: LineCounter): LoadedDevice | InvalidManifest | undefined {
-  if (doc.errors.length > 0) {
-    return {
-      name: file,
-      file,
-      errors: doc.errors.map((error) => ({
-        code: "INVALID_MANIFEST" as const,
-        message: `YAML syntax error: ${yamlMessage(error.message)}`,
-        file,
-        line: lineCounter.linePos(error.pos[0]).line,
-      })),
-    };
+/** Keeps the first errors of a document and says how many more there are. */
+function capErrors(errors: PlanError[]): PlanError[] {
+  if (errors.length <= MAX_ERRORS_PER_DOCUMENT) return errors;
+  const kept = errors.slice(0, MAX_ERRORS_PER_DOCUMENT);
+  const more = errors.length - kept.length;
+  return [...kept, { ...kept[kept.length - 1]!, message: `…and ${more} more problem${more === 1 ? "" : "s"} in this document` }];
+}
+
+function syntaxErrors(doc: Document, file: string, lineCounter: LineCounter): PlanError[] {
+  // yaml composes nested collections recursively: nesting thousands deep overflows its stack.
+  const tooDeep = doc.errors.find((error) => /call stack/i.test(error.message));
+  if (tooDeep) {
+    return [{ code: "INVALID_MANIFEST", message: "YAML syntax error: collections nested too deeply", file, line: lineCounter.linePos(tooDeep.pos[0]).line }];
+  }
+  return doc.errors.map((error) => ({
+    code: "INVALID_MANIFEST" as const,
+    message: `YAML syntax error: ${yamlMessage(error.message)}`,
+    file,
+    line: lineCounter.linePos(error.pos[0]).line,
+  }));
+}
+
+/** The document's metadata.name when it has one (read without toJS), else the file. */
+function declaredName(doc: Document, file: string): string {
+  const name = doc.getIn(["metadata", "name"]);
+  return typeof name === "string" && name ? name : file;
+}
+
+function readDocument(doc: Document, file: string, lineCounter: LineCounter, options: ParseOptions): LoadedDevice | InvalidManifest | undefined {
+  if (doc.errors.length > 0) return { name: file, file, errors: capErrors(syntaxErrors(doc, file, lineCounter)) };
+  const keys = keyProblems(doc, MAX_ALIASES_PER_DOCUMENT);
+  if (keys.length > 0) {
+    const errors = keys.map((problem) => ({ code: "INVALID_MANIFEST" as const, message: problem.message, file, line: lineCounter.linePos(problem.offset).line }));
+    return { name: declaredName(doc, file), file, errors: capErrors(errors) };
   }
   let value: unknown;
   try {
@@ -190,14 +238,32 @@ function readDocument(doc: Document, file: string, lineCounter: LineCounter): Lo
       : `cannot read YAML: ${yamlMessage(message)}`;
     return { name: file, file, errors: [{ code: "INVALID_MANIFEST", message: reason, file, line: lineOfPath(doc, [], lineCounter) }] };
   }
-  if (!isRecord(value) || value.kind !== KIND) return undefined;
+  if (!isRecord(value)) return undefined;
+  const metadata = value.metadata;
+  const name = isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
+  if (value.kind !== KIND) {
+    const mistake = kindMistake(value);
+    if (mistake === undefined) return undefined;
+    return { name, file, errors: [{ code: "INVALID_MANIFEST", message: mistake, file, line: lineOfPath(doc, Object.hasOwn(value, "kind") ? ["kind"] : [], lineCounter) }] };
+  }
   const parsed = EdgeDevice.safeParse(value);
   if (!parsed.success) {
-    const metadata = value.metadata;
-    const name = isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
-    return { name, file, errors: parsed.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter)) };
+    return { name, file, errors: capErrors(parsed.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter))) };
+  }
+  const credential = credentialProblem(parsed.data, options);
+  if (credential) {
+    const error: PlanError = { code: "INVALID_MANIFEST", message: credential.message, file, line: lineOfPath(doc, credential.path, lineCounter) };
+    return { name: parsed.data.metadata.name, file, errors: [error] };
   }
   return { manifest: parsed.data, file, lines: manifestLines(doc, parsed.data, lineCounter) };
+}
+
+/** A credential-naming field outside the device credential namespace (only spec.arm.credential today). */
+function credentialProblem(manifest: EdgeDevice, options: ParseOptions): { path: DocPath; message: string } | undefined {
+  const name = manifest.spec.arm?.credential;
+  if (options.credentialPrefix === undefined || name === undefined) return undefined;
+  const problem = credentialNameProblem(name, options.credentialPrefix);
+  return problem ? { path: ["spec", "arm", "credential"], message: `spec.arm.credential: ${problem}` } : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -215,7 +281,8 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, line
   const where = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys;
-    const fields = keys.map((key) => (where ? `${where}.${key}` : key)).join(", ");
+    const listed = keys.slice(0, MAX_FIELDS_LISTED).map((key) => (where ? `${where}.${key}` : key)).join(", ");
+    const fields = keys.length > MAX_FIELDS_LISTED ? `${listed} and ${keys.length - MAX_FIELDS_LISTED} more` : listed;
     return {
       code: "INVALID_MANIFEST",
       message: `unknown field${keys.length > 1 ? "s" : ""} ${fields}`,

@@ -44,9 +44,15 @@ export const VirtualMachineSpec = z.strictObject({
 });
 export type VirtualMachineSpec = z.infer<typeof VirtualMachineSpec>;
 
+/**
+ * Any 8-4-4-4-12 hex GUID, as ARM accepts: `z.uuid()` would insist on RFC 4122 version and
+ * variant bits and refuse placeholders such as 11111111-2222-3333-4444-555555555555.
+ */
+export const SubscriptionId = z.guid({ error: "must be a subscription GUID (8-4-4-4-12 hex digits)" });
+
 export const ArmSpec = z.strictObject({
   endpoint: z.url({ protocol: /^https$/, error: "must be an https:// URL" }),
-  subscriptionId: z.uuid({ error: "must be a subscription GUID" }),
+  subscriptionId: SubscriptionId,
   resourceGroup: z.string().min(1).max(90),
   location: z.string().min(1).default("DBELocal"),
   credential: z
@@ -61,7 +67,7 @@ export type ArmSpec = z.infer<typeof ArmSpec>;
  * with an Azure AD credential. Absent: those calls go to the device's local ARM (spec.arm).
  */
 export const DataBoxEdgeSpec = z.strictObject({
-  subscriptionId: z.uuid({ error: "must be a subscription GUID" }),
+  subscriptionId: SubscriptionId,
   resourceGroup: z.string().min(1).max(90),
   /** Default: metadata.name. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "must be 1-63 letters, digits, '_' or '-', starting with a letter or digit").optional(),

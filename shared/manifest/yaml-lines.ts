@@ -2,7 +2,7 @@
  * Maps a path into a parsed YAML document (as zod reports it) back to a source line, so
  * every manifest error can point at the line a reviewer has to change.
  */
-import { type Document, type LineCounter, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import { type Document, type LineCounter, isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
 
 export type DocPath = ReadonlyArray<PropertyKey>;
 
@@ -16,12 +16,29 @@ interface Located {
   keyNode?: Node | null;
 }
 
+/** Each map's pairs by key text (the first of a name wins), built once: a lookup per error must not scan the map. */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, segment: PropertyKey): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      if (!isPair(pair)) continue;
+      const text = String(keyOf(pair.key));
+      if (!index.has(text)) index.set(text, pair);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(String(segment));
+}
+
 function walk(doc: Document, path: DocPath): Located {
   let node = doc.contents as Node | null;
   let keyNode: Node | null | undefined;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && String(keyOf(p.key)) === String(segment));
+      const pair = pairOf(node, segment);
       if (!pair) break;
       keyNode = pair.key as Node | null;
       node = (pair.value as Node | null) ?? keyNode;

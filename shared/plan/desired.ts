@@ -2,7 +2,7 @@
  * The desired state of one device, resolved from its manifest: defaults applied, duplicate
  * VMs dropped (they are reported), the questions "is it converged?" answered in one place.
  */
-import { type ClaimState, compareReleases, findVm } from "../claims/model.js";
+import { type ClaimState, compareReleases } from "../claims/model.js";
 import { isGpuSize, sameSize } from "../claims/sizes.js";
 import type { EdgeDevice, OsSpec, VirtualMachineSpec } from "../manifest/schema.js";
 
@@ -85,8 +85,10 @@ export function divergences(state: ClaimState, desired: DesiredDevice): string[]
   for (const vm of state.vms) {
     if (vm.managed && !desiredNames.has(vm.name)) found.push(`VM ${vm.name} should not exist`);
   }
+  const byName = new Map<string, ClaimState["vms"][number]>();
+  for (const vm of state.vms) if (!byName.has(vm.name)) byName.set(vm.name, vm);
   for (const want of desired.vms) {
-    const vm = findVm(state, want.name);
+    const vm = byName.get(want.name);
     if (!vm) {
       found.push(`VM ${want.name} does not exist`);
       continue;

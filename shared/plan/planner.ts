@@ -7,6 +7,7 @@
 import { type ClaimState, freeGpus, stateFromObserved } from "../claims/model.js";
 import { gpusOfSize, lookupVmSize } from "../claims/sizes.js";
 import type { FleetLoad, LoadedDevice, ManifestLines } from "../manifest/load.js";
+import { keyedRecord, ownValue } from "../own-keys.js";
 import type { EdgeDevice, OsSpec } from "../manifest/schema.js";
 import { buildSteps, updateNeedsManualStop } from "./build-steps.js";
 import { type DesiredDevice, desiredFromManifest, divergences } from "./desired.js";
@@ -22,7 +23,7 @@ export interface PlanDeviceInput {
 }
 
 export function gpuClaims(state: ClaimState): GpuClaims {
-  const vms: Record<string, number> = {};
+  const vms = keyedRecord<number>();
   for (const vm of state.vms) if (vm.heldGpus > 0) vms[vm.name] = vm.heldGpus;
   return { kubernetes: state.kubernetes.gpus, vms, free: Math.max(0, freeGpus(state)) };
 }
@@ -131,8 +132,12 @@ function listVms(names: string[]): string {
   return names.length === 1 ? `GPU VM ${names[0]} is` : `GPU VMs ${names.join(", ")} are`;
 }
 
+/** Sizes by VM name, built once per device: one lookup per failure must not scan the list. */
+const sizeIndexes = new WeakMap<DesiredDevice, Map<string, string>>();
 function desiredSize(desired: DesiredDevice, vm: string | undefined): string {
-  return desired.vms.find((v) => v.name === vm)?.size ?? "";
+  let sizes = sizeIndexes.get(desired);
+  if (!sizes) sizeIndexes.set(desired, (sizes = new Map(desired.vms.map((v) => [v.name, v.size]))));
+  return (vm !== undefined ? sizes.get(vm) : undefined) ?? "";
 }
 
 interface Locator {
@@ -146,13 +151,18 @@ function locator(input: PlanDeviceInput): Locator {
   const { file, lines, manifest } = input;
   const line = (value: number | undefined) => (value === undefined ? { file } : { file, line: value });
   const indexLine: Locator["indexLine"] = (index, field) => line(lines?.vms[index]?.[field] ?? lines?.document);
+  // The first entry of each name, as findIndex would find it.
+  const firstIndex = new Map<string, number>();
+  manifest.spec.virtualMachines.forEach((v, index) => {
+    if (!firstIndex.has(v.name)) firstIndex.set(v.name, index);
+  });
   return {
     lines,
     line,
     indexLine,
     vmLine: (vm, field) => {
-      const index = manifest.spec.virtualMachines.findIndex((v) => v.name === vm);
-      return index < 0 ? line(lines?.kubernetes ?? lines?.document) : indexLine(index, field);
+      const index = vm === undefined ? undefined : firstIndex.get(vm);
+      return index === undefined ? line(lines?.kubernetes ?? lines?.document) : indexLine(index, field);
     },
   };
 }
@@ -300,7 +310,7 @@ export function planFleet(fleet: FleetLoad, observed: ObservedState = { devices:
   for (const [name, devices] of byDevice) {
     if (devices.length === 1) {
       const device = devices[0]!;
-      entries.set(name, planDevice(device, observed.devices[name]));
+      entries.set(name, planDevice(device, ownValue(observed.devices, name)));
     } else {
       entries.set(name, duplicateDevice(name, devices));
     }

@@ -1,7 +1,10 @@
 /**
  * The plan for humans: it becomes the pull-request comment. A reviewer who never read the
  * claim rules must see which devices are blocked, why, and what to change instead.
+ * Every name, path and message is escaped (shared/markdown/escape.ts): this text is posted
+ * to GitHub.
  */
+import { cell, code, htmlText, inline } from "../markdown/escape.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanStep, PlanWarning } from "./types.js";
 
 export interface MarkdownOptions {
@@ -9,15 +12,6 @@ export interface MarkdownOptions {
   title?: string;
   /** Lines shown under the summary (e.g. "observed state not read"). */
   notes?: string[];
-}
-
-/** Table cells must not break the table. */
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
 }
 
 export function describeClaims(claims: GpuClaims | undefined): string {
@@ -36,7 +30,7 @@ export function describeStep(step: PlanStep): string {
     case "removeKubernetes":
       return "Remove Kubernetes (it releases the GPUs it holds)";
     case "updateSoftware":
-      return `Update the device software${step.version ? ` to ${step.version}` : ""}`;
+      return `Update the device software${step.version ? ` to ${inline(step.version)}` : ""}`;
     case "resizeVm":
       return `Resize VM ${vm}${step.size ? ` to ${code(step.size)}` : ""}`;
     case "startVm":
@@ -62,8 +56,8 @@ function where(p: PlanError | PlanWarning): string {
 
 function problemLines(icon: string, problems: ReadonlyArray<PlanError | PlanWarning>): string[] {
   return problems.flatMap((p) => [
-    `- ${icon} **${p.code}**${where(p)}: ${p.message}`,
-    ...(p.hint ? [`  - **What to do:** ${p.hint}`] : []),
+    `- ${icon} **${inline(p.code)}**${where(p)}: ${inline(p.message)}`,
+    ...(p.hint ? [`  - **What to do:** ${inline(p.hint)}`] : []),
   ]);
 }
 
@@ -86,7 +80,7 @@ export function renderSummaryTable(plan: Plan): string {
 export function renderDeviceDetails(device: DevicePlan): string {
   const status = device.feasible ? "✅ feasible" : "❌ blocked";
   const lines = [
-    `<details${device.feasible ? "" : " open"}><summary><b>${cell(device.name)}</b>: ${status}, ${device.steps.length} step${device.steps.length === 1 ? "" : "s"}</summary>`,
+    `<details${device.feasible ? "" : " open"}><summary><b>${htmlText(device.name)}</b>: ${status}, ${device.steps.length} step${device.steps.length === 1 ? "" : "s"}</summary>`,
     "",
     `Manifest ${code(device.file)}${device.gpus.total ? `, ${device.gpus.total} GPU${device.gpus.total === 1 ? "" : "s"}` : ""}.`,
     "",
@@ -123,7 +117,7 @@ export const CLAIM_RULES_NOTE =
 
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const parts = [`### ${options.title ?? "ase-gitops plan"}`, "", renderSummaryTable(plan)];
-  if (options.notes?.length) parts.push("", ...options.notes.map((n) => `> ${n}`));
+  if (options.notes?.length) parts.push("", ...options.notes.map((n) => `> ${inline(n)}`));
   for (const device of plan.devices) parts.push("", renderDeviceDetails(device));
   parts.push("", CLAIM_RULES_NOTE, "");
   return parts.join("\n");

@@ -2,10 +2,10 @@
  * Replays plan steps on the claim model, exactly as the device would run them. The planner
  * decides feasibility with this and nothing else; property tests use it to check plans.
  */
-import * as claims from "../claims/model.js";
-import { type ClaimFailureCode, type ClaimResult, type ClaimState, findVm } from "../claims/model.js";
+import { type ClaimFailure, ClaimLedger } from "../claims/ledger.js";
+import type { ClaimFailureCode, ClaimResult, ClaimState } from "../claims/model.js";
 import { isGpuSize } from "../claims/sizes.js";
-import type { DesiredDevice } from "./desired.js";
+import type { DesiredDevice, DesiredVm } from "./desired.js";
 import type { PlanStep } from "./types.js";
 
 export interface ReplayFailure {
@@ -24,37 +24,47 @@ export interface ReplayResult {
   reclaimRisks: Array<{ index: number; step: PlanStep }>;
 }
 
-export function applyStep(state: ClaimState, step: PlanStep, desired: DesiredDevice): ClaimResult {
+/** One step on the ledger; undefined when the device would accept it. */
+function runStep(ledger: ClaimLedger, step: PlanStep, desired: DesiredDevice, desiredByName: ReadonlyMap<string, DesiredVm>): ClaimFailure | undefined {
   const vm = step.vm ?? "";
   switch (step.action) {
     case "deleteVm":
-      return claims.deleteVm(state, vm);
+      return ledger.deleteVm(vm);
     case "deallocateVm":
-      return claims.deallocateVm(state, vm);
+      return ledger.deallocateVm(vm);
     case "removeKubernetes":
-      return claims.removeKubernetes(state);
+      return ledger.removeKubernetes();
     case "updateSoftware":
-      return claims.updateSoftware(state, step.version ?? desired.softwareVersion ?? "");
+      return ledger.updateSoftware(step.version ?? desired.softwareVersion ?? "");
     case "resizeVm":
-      return claims.resizeVm(state, vm, step.size ?? desired.vms.find((v) => v.name === vm)?.size ?? "");
+      return ledger.resizeVm(vm, step.size ?? desiredByName.get(vm)?.size ?? "");
     case "startVm":
-      return claims.startVm(state, vm);
+      return ledger.startVm(vm);
     case "createVm": {
-      const want = desired.vms.find((v) => v.name === vm);
+      const want = desiredByName.get(vm);
       if (!want) return { ok: false, code: "VM_NOT_FOUND", reason: `VM ${vm} is not in the manifest` };
-      return claims.createVm(state, { name: vm, size: want.size, powerState: want.powerState });
+      return ledger.createVm({ name: vm, size: want.size, powerState: want.powerState });
     }
     case "installGpuExtension":
-      return claims.installGpuExtension(state, vm);
+      return ledger.installGpuExtension(vm);
     case "configureKubernetes":
-      return claims.configureKubernetes(state);
+      return ledger.configureKubernetes();
   }
+}
+
+const byName = (desired: DesiredDevice) => new Map(desired.vms.map((vm) => [vm.name, vm]));
+
+export function applyStep(state: ClaimState, step: PlanStep, desired: DesiredDevice): ClaimResult {
+  const ledger = ClaimLedger.from(state);
+  return runStep(ledger, step, desired, byName(desired)) ?? { ok: true, state: ledger.toState() };
 }
 
 const FREES_GPUS = new Set(["deallocateVm", "resizeVm", "deleteVm"]);
 
+/** Linear in steps and VMs: one ledger for the whole replay (a failed step changes nothing). */
 export function replaySteps(initial: ClaimState, steps: readonly PlanStep[], desired: DesiredDevice): ReplayResult {
-  let state = initial;
+  const ledger = ClaimLedger.from(initial);
+  const desiredByName = byName(desired);
   const failures: ReplayFailure[] = [];
   const reclaimRisks: ReplayResult["reclaimRisks"] = [];
   // Steps on a VM whose earlier step failed are skipped, not failed: the first failure is
@@ -62,19 +72,18 @@ export function replaySteps(initial: ClaimState, steps: readonly PlanStep[], des
   const blockedVms = new Set<string>();
   steps.forEach((step, index) => {
     if (step.vm !== undefined && blockedVms.has(step.vm)) return;
-    if (FREES_GPUS.has(step.action) && state.kubernetes.configured) {
-      const vm = step.vm ? findVm(state, step.vm) : undefined;
+    if (FREES_GPUS.has(step.action) && ledger.kubernetesConfigured) {
+      const vm = step.vm ? ledger.find(step.vm) : undefined;
       if (vm && isGpuSize(vm.size)) reclaimRisks.push({ index, step });
     }
-    const result = applyStep(state, step, desired);
-    if (result.ok) {
-      state = result.state;
-    } else {
+    const kubernetesGpus = ledger.kubernetesGpus;
+    const failure = runStep(ledger, step, desired, desiredByName);
+    if (failure) {
       // A failed step changes nothing on the device; later steps still run so the plan
       // shows everything the change would take.
-      failures.push({ index, step, code: result.code, reason: result.reason, kubernetesGpus: state.kubernetes.gpus });
+      failures.push({ index, step, code: failure.code, reason: failure.reason, kubernetesGpus });
       if (step.vm !== undefined) blockedVms.add(step.vm);
     }
   });
-  return { state, failures, reclaimRisks };
+  return { state: ledger.toState(), failures, reclaimRisks };
 }

@@ -3,10 +3,12 @@
  * added, changed or renamed; devices whose manifest the push deleted (or renamed away) are
  * no longer managed. A deleted manifest deletes nothing on the device: it only ends
  * management, because an accidental `git rm` must never wipe a shop's VMs. Invalid
- * manifests and duplicated device names are reported, never applied.
+ * manifests and duplicated device names are reported, never applied; a device whose file is
+ * still there but no longer reads (a typo in `kind`, a YAML error) is invalid, never "no
+ * longer managed" (issue 9, item 8).
  */
 import type { ChangedFile } from "../git/changed-files.js";
-import type { FleetLoad } from "../manifest/load.js";
+import type { FleetLoad, InvalidManifest } from "../manifest/load.js";
 
 export interface DeviceRef {
   device: string;
@@ -18,6 +20,11 @@ export interface AffectedDevices {
   apply: DeviceRef[];
   unmanaged: DeviceRef[];
   invalid: Array<DeviceRef & { message: string }>;
+}
+
+function describeInvalid(invalid: InvalidManifest): string {
+  const first = invalid.errors[0];
+  return first ? `${first.code}: ${first.message} (${invalid.file}:${first.line ?? 1})` : "invalid manifest";
 }
 
 const byDevice = (a: DeviceRef, b: DeviceRef) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0);
@@ -50,19 +57,28 @@ export function affectedDevices(changes: ChangedFile[], after: FleetLoad, before
   }
   for (const invalid of after.invalid) {
     if (!isTouched(invalid.file) || definitions.has(invalid.name)) continue;
-    const first = invalid.errors[0];
-    result.invalid.push({
-      device: invalid.name,
-      file: invalid.file,
-      message: first ? `${first.code}: ${first.message} (${invalid.file}:${first.line ?? 1})` : "invalid manifest",
-    });
+    result.invalid.push({ device: invalid.name, file: invalid.file, message: describeInvalid(invalid) });
   }
   const stillDefined = new Set([...definitions.keys(), ...after.invalid.map((i) => i.name)]);
+  // Where each file of `before` is now (a rename moves it), and the first problem of each invalid file.
+  const movedTo = new Map(changes.flatMap((c) => (c.previousPath && c.status === "renamed" ? [[c.previousPath, c.path] as const] : [])));
+  const brokenFiles = new Map<string, string>();
+  for (const invalid of after.invalid) if (!brokenFiles.has(invalid.file)) brokenFiles.set(invalid.file, describeInvalid(invalid));
+  const reportedInvalid = new Set(result.invalid.map((i) => i.device));
   const seen = new Set<string>();
   for (const ref of before) {
     if (stillDefined.has(ref.device) || seen.has(ref.device)) continue;
     seen.add(ref.device);
-    result.unmanaged.push(ref);
+    const now = movedTo.get(ref.file) ?? ref.file;
+    const broken = brokenFiles.get(now);
+    if (broken === undefined) {
+      result.unmanaged.push(ref);
+      continue;
+    }
+    // The file still exists but cannot be read: whatever it defines now is unknown.
+    if (!reportedInvalid.has(ref.device)) result.invalid.push({ device: ref.device, file: now, message: broken });
+    // The same problem listed under the file's name as well would count it twice.
+    result.invalid = result.invalid.filter((i) => !(i.device === now && i.file === now));
   }
   result.apply.sort(byDevice);
   result.unmanaged.sort(byDevice);

@@ -128,7 +128,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     await deps.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome: "running", attempt: attempt.attempt });
 
     const text = await repo.show(job.commit, job.file);
-    const loaded = text === undefined ? undefined : parseManifestText(text, job.file);
+    const loaded = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
     const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
     if (!device) {
       const problem = loaded?.invalid[0]?.errors[0];

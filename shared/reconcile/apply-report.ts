@@ -5,6 +5,7 @@
  */
 import type { CheckConclusion, CheckRunOutput, GitHubPort, RepoRef } from "../github/port.js";
 import { parseRepoRef } from "../github/port.js";
+import { cell } from "../markdown/escape.js";
 import { type DeviceResult, FINAL_OUTCOMES, type ReconcileRun, type ReconcileRuns } from "../store/reconcile-runs.js";
 
 export const APPLY_CHECK_NAME = "ase-gitops/apply";
@@ -30,10 +31,6 @@ const OUTCOME_LABEL: Record<DeviceResult["outcome"], string> = {
   "skipped-stale": "⏭️ skipped (stale)",
   unmanaged: "➖ no longer managed",
 };
-
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
 
 function detailOf(result: DeviceResult): string {
   switch (result.outcome) {

@@ -25,6 +25,8 @@ export interface ReconcileDeps {
   report: (repository: string, commit: string) => Promise<void>;
   /** Folder of the fleet inside the repository ("" = the whole repository). */
   fleetPath: string;
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX): names outside it are invalid manifests. */
+  credentialPrefix?: string;
   log?: { info(message: string): void; warn(message: string): void };
 }
 
@@ -62,7 +64,7 @@ export async function findAffectedDevices(deps: ReconcileDeps, job: ReconcileJob
   let after: FleetLoad;
   try {
     const root = deps.fleetPath ? join(worktree.path, deps.fleetPath) : worktree.path;
-    after = toRepoPaths(await loadFleet(root).catch(() => ({ devices: [], invalid: [] })), deps.fleetPath);
+    after = toRepoPaths(await loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] })), deps.fleetPath);
   } finally {
     await worktree.dispose();
   }

@@ -1,5 +1,5 @@
 /**
- * The rollout policy (contract.md §8): a document of kind `RolloutPolicy` in the fleet
+ * The rollout policy (contract.md §9): a document of kind `RolloutPolicy` in the fleet
  * repository that splits a merge's devices into ordered waves, each with its own
  * parallelism, failure threshold, soak time and approval gate, plus weekly maintenance
  * windows per label. No policy: every device at once (today's behaviour).

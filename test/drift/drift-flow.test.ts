@@ -33,8 +33,12 @@ describe("POST /api/drift: HMAC and body checks", () => {
     expect((await bench.post("{}", { signature: null })).status).toBe(401);
     expect((await bench.post("{}", { signature: "sha256=deadbeef" })).status).toBe(401);
     expect((await bench.post("{}", { secret: "some-other-secret-0123456789" })).status).toBe(401);
-    const tampered = await bench.post('{"devices":["store-a"]}', { signature: (await import("../helpers/webhook-fixtures.js")).sign("test-webhook-secret-0123456789", "{}") });
+    const { sign } = await import("../helpers/webhook-fixtures.js");
+    const tampered = await bench.post('{"devices":["store-a"]}', { signature: sign("test-webhook-secret-0123456789", "{}") });
     expect(tampered.status).toBe(401);
+    // GitHub's scheme (the body alone, no timestamp) is not enough.
+    const bodyOnly = await bench.post('{"devices":["store-a"]}', { signature: sign("test-webhook-secret-0123456789", '{"devices":["store-a"]}') });
+    expect(bodyOnly.status).toBe(401);
     expect(await peekJobs(queueClient(bench.harness.azurite.connectionString, DRIFT_DEVICE_QUEUE))).toEqual([]);
   });
 

@@ -16,7 +16,8 @@ import { type Simulator, type SimulatorOptions, startSimulator } from "../../sim
 import { type CapturedLog, httpRequest, invocationContext, peekJobs, pumpQueue, queueClient } from "../helpers/functions-host.js";
 import type { TestRepo } from "../helpers/git-repos.js";
 import { fleetRepo, type Harness, startHarness } from "../helpers/plan-harness.js";
-import { delivery, dispatchPayload, REPO, sign, WEBHOOK_SECRET } from "../helpers/webhook-fixtures.js";
+import { signDriftRequest } from "../../shared/drift/drift-signature.js";
+import { delivery, dispatchPayload, REPO, WEBHOOK_SECRET } from "../helpers/webhook-fixtures.js";
 import { at, testEnv } from "../simulator/fixtures.js";
 import { convergedFleet } from "./fixtures.js";
 
@@ -34,7 +35,7 @@ export interface DriftBench {
   rt: Runtime;
   logs: CapturedLog[];
   /** POST /api/drift with a signed body; pumps the device queue until the answer comes. */
-  post(body: string, options?: { secret?: string; signature?: string | null; wait?: number }): Promise<{ status: number; body: any }>;
+  post(body: string, options?: { secret?: string; signature?: string | null }): Promise<{ status: number; body: any }>;
   /** Runs every queued device check. */
   pumpDevices(): Promise<void>;
   dispatch(clientPayload?: unknown): Promise<number>;
@@ -53,21 +54,25 @@ export async function startDriftBench(given: EdgeDevice[], options: { sim?: Part
   const files = (list: EdgeDevice[]) => Object.fromEntries(list.map((m) => [`devices/${m.metadata.name}.yaml`, YAML.stringify(at(sim, withSubscription(m)))]));
   const repo = await fleetRepo(files(manifests));
   harness.github.addRepository({ fullName: REPO, cloneUrl: repo.remote, defaultBranch: "main" });
-  const env = { ...harness.env, ...testEnv(sim, { ASE_GITOPS_RETRY_ATTEMPTS: "2" }), ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1", ...options.env };
+  const env = { ...harness.env, ...testEnv(sim, { ASE_GITOPS_RETRY_ATTEMPTS: "2" }), ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1", ASE_GITOPS_DRIFT_WAIT_SECONDS: "20", ...options.env };
   const rt = createRuntime(env, { github: { spaceWrites: false, retryUnitMs: 5 } });
   const logs: CapturedLog[] = [];
   const deviceQueue = queueClient(harness.azurite.connectionString, DRIFT_DEVICE_QUEUE);
+  // A signed request is accepted once: each post signs with a timestamp of its own.
+  let lastTimestamp = 0;
+  const nextTimestamp = () => (lastTimestamp = Math.max(Math.floor(Date.now() / 1000), lastTimestamp + 1));
   const pumpDevices = async () => {
     await pumpQueue(deviceQueue, createDriftDeviceJobHandler(() => rt), logs);
   };
   return {
     harness, sim, repo, rt, logs,
-    async post(body, { secret = WEBHOOK_SECRET, signature, wait = 20 } = {}) {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (signature !== null) headers["x-hub-signature-256"] = signature ?? sign(secret, body);
+    async post(body, { secret = WEBHOOK_SECRET, signature } = {}) {
+      const headers: Record<string, string> = { "content-type": "application/json", ...signDriftRequest(secret, body, nextTimestamp()) };
+      if (signature === null) delete headers["x-hub-signature-256"];
+      else if (signature !== undefined) headers["x-hub-signature-256"] = signature;
       const handler = createDriftHttpHandler(() => rt, { pollMs: 10 });
       let done = false;
-      const answer = handler(httpRequest({ headers, body }, `http://localhost:7071/api/drift?wait=${wait}`), invocationContext("driftHttp", {}, logs)).finally(() => {
+      const answer = handler(httpRequest({ headers, body }, "http://localhost:7071/api/drift"), invocationContext("driftHttp", {}, logs)).finally(() => {
         done = true;
       });
       while (!done) {
@@ -80,7 +85,7 @@ export async function startDriftBench(given: EdgeDevice[], options: { sim?: Part
     pumpDevices,
     async dispatch(clientPayload) {
       const payload = { ...dispatchPayload(repo.remote, "drift-check"), ...(clientPayload !== undefined ? { client_payload: clientPayload } : {}) };
-      const webhook = createWebhookHandler(() => ({ secrets: rt.settings.webhookSecrets, repositories: rt.settings.repositories, deliveries: rt.deliveries, queue: rt.queue }));
+      const webhook = createWebhookHandler(() => ({ secrets: rt.settings.webhookSecrets, repositories: rt.settings.repositories, cloneUrls: rt.settings, deliveries: rt.deliveries, queue: rt.queue }));
       const response = await webhook(httpRequest(delivery("repository_dispatch", payload)), invocationContext("githubWebhook"));
       await pumpQueue(queueClient(harness.azurite.connectionString, QUEUES.drift), createDriftJobHandler(() => rt), logs);
       await pumpDevices();

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GitHubError, toGitHubError } from "../../shared/github/errors.js";
 import { createGitHubClients } from "../../shared/github/octokit-client.js";
-import { startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
+import { LOOPBACK_TOKEN_USER, startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
 
 let github: FakeGitHub;
 const repo = { owner: "contoso", repo: "edge-fleet" };
@@ -123,9 +123,11 @@ describe("sticky comment lookup", () => {
   it("finds the marker on a later page", async () => {
     const client = tokenClient();
     for (let i = 0; i < 130; i++) github.comments.push({ id: i + 1, issue: 9, repo: "contoso/edge-fleet", body: `chatter ${i}` });
-    github.comments.push({ id: 999, issue: 9, repo: "contoso/edge-fleet", body: "<!-- ase-gitops:plan -->\nplan" });
+    // Written with the token, so by its user (the loopback's LOOPBACK_TOKEN_USER).
+    github.comments.push({ id: 999, issue: 9, repo: "contoso/edge-fleet", body: "<!-- ase-gitops:plan -->\nplan", user: { login: LOOPBACK_TOKEN_USER, type: "User" } });
     const found = await client.findIssueComment(repo, 9, "<!-- ase-gitops:plan -->");
     expect(found?.id).toBe(999);
-    expect(github.calls.filter((c) => c.method === "GET")).toHaveLength(2);
+    // GET /user once (who we are), then two pages.
+    expect(github.calls.filter((c) => c.method === "GET").map((c) => c.path)).toEqual(["/user", "/repos/contoso/edge-fleet/issues/9/comments", "/repos/contoso/edge-fleet/issues/9/comments"]);
   });
 });

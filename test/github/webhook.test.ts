@@ -39,7 +39,7 @@ beforeAll(async () => {
   azurite = await startAzurite();
   const storage = createStorageClients(azurite.connectionString);
   deliveries = createDeliveryLog(storage.table(DELIVERIES_TABLE));
-  deps = { secrets: [WEBHOOK_SECRET, PREVIOUS_SECRET], repositories: [REPO, "contoso/other"], deliveries, queue: createJobQueue(storage) };
+  deps = { secrets: [WEBHOOK_SECRET, PREVIOUS_SECRET], repositories: [REPO, "contoso/other"], cloneUrls: { githubServerUrl: "https://github.com", allowLocalRepositories: true }, deliveries, queue: createJobQueue(storage) };
   queues = {
     plan: queueClient(azurite.connectionString, QUEUES.plan),
     reconcile: queueClient(azurite.connectionString, QUEUES.reconcile),

@@ -37,6 +37,8 @@ export async function startHarness(): Promise<Harness> {
     AzureWebJobsStorage: azurite.connectionString,
     ASE_GITOPS_ALLOWED_ENDPOINTS: "*.contoso.com",
     ASE_GITOPS_GIT_CACHE: cacheDir,
+    // Fleet repositories here are local bare repositories.
+    ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES: "true",
   };
   return {
     azurite,
@@ -86,6 +88,7 @@ export class PullRequestDriver {
     const handler = createWebhookHandler(() => ({
       secrets: this.runtime.settings.webhookSecrets,
       repositories: this.runtime.settings.repositories,
+      cloneUrls: this.runtime.settings,
       deliveries: this.runtime.deliveries,
       queue: this.runtime.queue,
     }));

@@ -22,7 +22,7 @@ const windowArb = fc.record({
   startMinute: fc.integer({ min: 0, max: 23 * 60 + 59 }),
   durationMinutes: fc.integer({ min: 30, max: 12 * 60 }),
 });
-type WindowShape = fc.Shape<typeof windowArb>;
+type WindowShape = { days: (typeof WEEKDAYS)[number][]; startMinute: number; durationMinutes: number };
 
 function insideOracle(w: WindowShape, now: number): boolean {
   for (let k = 0; k <= 8; k++) {
@@ -65,7 +65,12 @@ const actionArb = fc.oneof(
   fc.record({ kind: fc.constant("resume" as const) }),
 );
 
-function buildFleet(shape: fc.Shape<typeof fleetArb>) {
+interface FleetShape {
+  waves: Array<{ size: number; maxParallel: number; maxFailures: number; soakMinutes: number; approval: boolean }>;
+  windows: Array<WindowShape | null>;
+}
+
+function buildFleet(shape: FleetShape) {
   let n = 0;
   const waves: AssignedWave[] = shape.waves.map((w, i) => ({
     name: `wave-${i}`,

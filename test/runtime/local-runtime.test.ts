@@ -4,7 +4,7 @@
  * that stops normally stops it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ async function startRuntime(): Promise<{ proc: ChildProcess; url: string; storag
     env: { ...process.env, ...ENV },
     stdio: ["ignore", "pipe", "ignore"],
   });
-  const ready = await new Promise<{ url: string; storage: string }>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; storageConnectionFile: string }>((resolve, reject) => {
     let out = "";
     proc.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
@@ -34,7 +34,8 @@ async function startRuntime(): Promise<{ proc: ChildProcess; url: string; storag
     });
     proc.once("exit", (code) => reject(new Error(`runtime exited with ${code}`)));
   });
-  return { proc, ...ready };
+  // The ready line redacts the key; the full connection string is in the file it names.
+  return { proc, url: ready.url, storage: readFileSync(ready.storageConnectionFile, "utf8").trim() };
 }
 
 const queuePort = (storage: string) => Number(/QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(storage)![1]);
@@ -58,5 +59,6 @@ describe("local runtime storage", () => {
     await new Promise((resolve) => second.proc.once("exit", resolve));
     await waitFor(async () => ((await answers(queuePort(first.storage))) ? undefined : true), 10_000, "Azurite to stop");
     expect(existsSync(join(PROJECT_ROOT, ".cache", "local-runtime", "azurite.json"))).toBe(false);
+    expect(existsSync(join(PROJECT_ROOT, ".cache", "local-runtime", "storage-connection-string"))).toBe(false);
   }, 60_000);
 });

@@ -1,0 +1,58 @@
+/**
+ * Loading a 1 MiB manifest of every shape of test/helpers/yaml-shapes.ts (issue 9, item 7:
+ * under 1 s each), beside the yaml package's bare parse of the same text, and planning one
+ * device with 2,000 / 8,000 / 32,000 VMs (linear: 4x the VMs, about 4x the time).
+ * Medians of 3 runs in one warm process.
+ */
+import { LineCounter, parseAllDocuments } from "yaml";
+import { parseManifestText } from "../shared/manifest/load.js";
+import { EdgeDevice } from "../shared/manifest/schema.js";
+import type { ObservedDevice } from "../shared/plan/observed.js";
+import { planDevice } from "../shared/plan/planner.js";
+import { YAML_SHAPES } from "../test/helpers/yaml-shapes.js";
+
+const BYTES = Number(process.env.BENCH_BYTES ?? 1024 * 1024);
+const ROUNDS = 3;
+
+function median(work: () => unknown): number {
+  const samples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const started = performance.now();
+    work();
+    samples.push(performance.now() - started);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+}
+
+console.log(`| shape (${(BYTES / 1024).toFixed(0)} KiB) | load (ms) | bare yaml parse (ms) |`);
+console.log("|---|---|---|");
+for (const [shape, make] of Object.entries(YAML_SHAPES)) {
+  const text = make(BYTES);
+  const load = median(() => parseManifestText(text, "big.yaml"));
+  const bare = shape === "deep flow nesting" ? Number.NaN : median(() => parseAllDocuments(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false }));
+  console.log(`| ${shape} | ${load.toFixed(0)} | ${Number.isNaN(bare) ? "(not run: seconds)" : bare.toFixed(0)} |`);
+}
+
+function bigDevice(n: number): { manifest: EdgeDevice; observed: ObservedDevice } {
+  const manifest = EdgeDevice.parse({
+    apiVersion: "ase-gitops/v1",
+    kind: "EdgeDevice",
+    metadata: { name: "big" },
+    spec: {
+      gpu: { count: 2 },
+      kubernetes: { enabled: true },
+      virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `vm-${i}`, size: i % 2 ? "Standard_D2_v2" : "Standard_D1_v2", image: "img", powerState: i % 3 ? "running" : "deallocated" })),
+    },
+  });
+  const observed: ObservedDevice = {
+    kubernetes: { configured: false, gpus: 0 },
+    virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `vm-${i + n / 2}`, size: "Standard_D1_v2", powerState: i % 7 ? "running" : "stopped", gpuExtension: "none", managed: i % 5 !== 0 })),
+  };
+  return { manifest, observed };
+}
+
+console.log("\n| VMs (desired and observed) | plan (ms) |\n|---|---|");
+for (const n of [2_000, 8_000, 32_000]) {
+  const { manifest, observed } = bigDevice(n);
+  console.log(`| ${n.toLocaleString("en")} | ${median(() => planDevice({ manifest, file: "big.yaml" }, observed)).toFixed(0)} |`);
+}
