@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/claims/**/*.test.ts", "test/plan/**/*.test.ts", "test/rollout/*.test.ts", "test/drift/classify.test.ts"],
     exclude: ["test/rollout/rollout-plan.test.ts"],
+    setupFiles: ["test/mutation-setup.ts"],
     testTimeout: 60_000,
   },
 });
