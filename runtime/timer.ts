@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import functions from "@azure/functions";
-import cronParser from "cron-parser";
+import { CronExpressionParser } from "cron-parser";
 import type { RegisteredFunction } from "./functions-core-shim.js";
 import { logHandlerFor, type RuntimeLog } from "./runtime-log.js";
 
@@ -17,7 +17,7 @@ export interface TimerRunner {
 }
 
 export function startTimer(fn: RegisteredFunction, schedule: string, log: RuntimeLog): TimerRunner {
-  const interval = cronParser.parseExpression(schedule, { utc: true });
+  const interval = CronExpressionParser.parse(schedule, { tz: "UTC" });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -41,7 +41,7 @@ export function startTimer(fn: RegisteredFunction, schedule: string, log: Runtim
 
   const arm = () => {
     if (stopped) return;
-    const next = cronParser.parseExpression(schedule, { utc: true, currentDate: new Date() }).next().getTime();
+    const next = CronExpressionParser.parse(schedule, { tz: "UTC", currentDate: new Date() }).next().getTime();
     timer = setTimeout(() => {
       running = invoke(false).finally(arm);
     }, Math.max(0, next - Date.now()));

@@ -1,6 +1,7 @@
-/** Regenerates schemas/edge-device.schema.json from the zod schema (`npm run schema`). */
+/** Regenerates the JSON Schemas in schemas/ from the zod schemas (`npm run schema`). */
 import { writeFileSync } from "node:fs";
-import { renderEdgeDeviceJsonSchema } from "../shared/manifest/json-schema.js";
+import { renderEdgeDeviceJsonSchema, renderRolloutPolicyJsonSchema } from "../shared/manifest/json-schema.js";
 
 writeFileSync(new URL("../schemas/edge-device.schema.json", import.meta.url), renderEdgeDeviceJsonSchema());
-console.log("wrote schemas/edge-device.schema.json");
+writeFileSync(new URL("../schemas/rollout-policy.schema.json", import.meta.url), renderRolloutPolicyJsonSchema());
+console.log("wrote schemas/edge-device.schema.json and schemas/rollout-policy.schema.json");

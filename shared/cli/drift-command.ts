@@ -53,6 +53,8 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
     ...(options.label.length ? { labels: parseLabels(options.label) } : {}),
   });
   if (unknown.length > 0) throw new CliError(`no manifest defines ${unknown.join(", ")}`);
+  // A selector that matches nothing is a mistake (a typo in a label), not "0 checked, all fine".
+  if (options.label.length > 0 && selected.length === 0) throw new CliError(`no device has the labels ${options.label.join(", ")}`);
   const reports: DeviceDriftReport[] = await mapLimit(selected, options.concurrency, (d) => checkDevice({ manifest: d.manifest, file: d.file, lines: d.lines }, settings));
   // Invalid or duplicate manifests cannot be compared: listed as skipped, and they fail the run.
   const invalid = [

@@ -7,6 +7,8 @@ import { Command, CommanderError } from "commander";
 import { type CliContext, CliError, type CliIo, EXIT } from "./cli-context.js";
 import { type LiveObserver, registerPlanCommand } from "./plan-command.js";
 import { registerExtraCommands } from "./extra-commands.js";
+import { registerValidateCommand } from "./validate-command.js";
+import { packageVersion } from "./version.js";
 
 const defaultIo = (): CliIo => ({
   stdout: process.stdout,
@@ -18,6 +20,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   const ctx: CliContext = { io, exitCode: EXIT.ok, debug: argv.includes("--debug") };
   const program = new Command("ase-gitops")
     .description("GitOps for Azure Stack Edge Pro GPU fleets: GPU VMs and Kubernetes under the GPU claim rules")
+    .version(packageVersion(), "-V, --version", "print the ase-gitops version")
     .option("--debug", "print stack traces of internal failures")
     .exitOverride()
     .showSuggestionAfterError()
@@ -29,8 +32,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     });
   program.enablePositionalOptions(false);
   registerPlanCommand(program, ctx, liveObserver, process.env);
-  // `plan` needs none of the device, GitHub or storage code: skip loading it.
-  if (argv.find((arg) => !arg.startsWith("-")) !== "plan") await registerExtraCommands(program, ctx);
+  registerValidateCommand(program, ctx, process.env);
+  // `plan` and `validate` need none of the device, GitHub or storage code: skip loading it.
+  const command = argv.find((arg) => !arg.startsWith("-"));
+  if (command !== "plan" && command !== "validate") await registerExtraCommands(program, ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;

@@ -37,7 +37,7 @@ function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan 
       gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: keyedRecord<number>(), free: 0 } },
     };
   });
-  return { devices, summary: summarize(devices) };
+  return { ...plan, devices, summary: summarize(devices) };
 }
 
 /** `env` holds the settings the plan reads: ASE_GITOPS_CREDENTIAL_PREFIX (the device credential namespace). */

@@ -9,15 +9,15 @@ import type { PlanStep } from "../plan/types.js";
 import { DeviceError } from "./errors.js";
 import type { DeviceAction, DevicePort, OperationRef } from "./port.js";
 import {
-  createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName, vmDeploymentName, vmParameters,
+  type VmAdmin, createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName, vmDeploymentName, vmParameters,
 } from "./templates.js";
 
 export interface StepContext {
   port: DevicePort;
   manifest: EdgeDevice;
-  vmAdmin: { username: string; password?: string };
-  devicePassword: string;
-  windowsDriver: { url: string; certificateUrl: string };
+  /** Logins for created VMs: default user, the credential lookup (templates.ts). */
+  vmAdmin: VmAdmin;
+  windowsDriver: { url?: string; certificateUrl: string };
   /** The release the device runs (the extension version depends on it). */
   release?: string;
 }
@@ -50,12 +50,7 @@ export async function beginStep(ctx: StepContext, step: PlanStep): Promise<StepS
   const deploy = required(port.beginDeploy, "deploy");
   switch (step.action) {
     case "createVm": {
-      const spec = manifest.spec.virtualMachines.find((v) => v.name === vm);
-      if (!spec) throw new DeviceError("INTERNAL", `the plan names VM ${vm}, which the manifest does not list`, false);
-      const ref = await deploy.call(port, vmDeploymentName(vm), createVmTemplate, vmParameters({
-        vm, size: spec.size, image: spec.image, adminUsername: ctx.vmAdmin.username, adminPassword: ctx.vmAdmin.password,
-        devicePassword: ctx.devicePassword, device: manifest.metadata.name,
-      }));
+      const ref = await deploy.call(port, vmDeploymentName(vm), createVmTemplate, vmParameters(manifest, vm, ctx.vmAdmin));
       return { ref };
     }
     case "installGpuExtension": {

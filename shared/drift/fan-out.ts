@@ -47,6 +47,8 @@ export interface FanOutResult {
   queued: number;
   /** Device names the selector asked for that no manifest defines, per repository. */
   unknown: string[];
+  /** Devices the selector matched, over every repository (0 with labels: nothing to check). */
+  matched: number;
   /** Manifests on the default branch that cannot be checked (invalid or duplicated). */
   invalid: Array<{ repository: string; name: string; file: string; message: string }>;
 }
@@ -83,13 +85,14 @@ async function prepare(deps: FanOutDeps, target: RepositoryTarget, selector: Dri
   const unique = once.map((d) => ({ ...d, file: prefix(d.file) }));
   const { selected, unknown } = selectDevices(unique, selector);
   result.unknown.push(...unknown);
+  result.matched += selected.length;
   // One listing per run (bounded: at most one issue per device ever) instead of a search per device.
   const issues = selected.length > 0 ? indexDriftIssues(await target.github.listIssuesByLabel(parseRepoRef(repository.fullName), DRIFT_LABEL)) : new Map();
   return { target, commit, devices: selected, issues };
 }
 
 export async function startDriftRun(deps: FanOutDeps, request: FanOutRequest): Promise<FanOutResult> {
-  const result: FanOutResult = { runId: request.runId, queued: 0, unknown: [], invalid: [] };
+  const result: FanOutResult = { runId: request.runId, queued: 0, unknown: [], matched: 0, invalid: [] };
   const prepared: Prepared[] = [];
   for (const target of request.targets) prepared.push(await prepare(deps, target, request.selector, result));
   const total = prepared.reduce((sum, p) => sum + p.devices.length, 0);

@@ -110,6 +110,11 @@ export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpIn
   if (started.unknown.length > 0 && started.queued === 0) {
     return { status: 404, body: { outcome: "unknown-devices", message: `no manifest on the default branch defines ${started.unknown.join(", ")}`, runId, unknown: started.unknown } };
   }
+  // A selector that matches nothing is a mistake (a typo in a label), not "0 checked, all fine".
+  if (request.labels && started.matched === 0) {
+    const labels = Object.entries(request.labels).map(([k, v]) => `${k}=${v}`).join(", ");
+    return { status: 404, body: { outcome: "no-matching-devices", message: `no device on the default branch has the labels ${labels}`, runId } };
+  }
 
   const deadline = Date.now() + wait * 1000;
   let view: DriftRunView = await viewRun(deps.fanOut.runs, runId);

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { inline } from "../markdown/escape.js";
-import { CLAIM_RULES_NOTE, renderDeviceDetails, renderMarkdown, renderSummaryTable } from "../plan/render-markdown.js";
+import { CLAIM_RULES_NOTE, renderDeviceDetails, renderMarkdown, renderRollout, renderSummaryTable } from "../plan/render-markdown.js";
 import type { DevicePlan, Plan } from "../plan/types.js";
 
 export const PLAN_MARKER = "<!-- ase-gitops:plan -->";
@@ -77,7 +77,8 @@ export function buildPlanComment(plan: Plan, context: CommentContext, limit = CO
   const noteText = notes.map((n) => `> ${inline(n)}`).join("\n");
   const footerRoom = 400;
   const table = fitTable(plan, ordered, Math.floor(budget * 0.35));
-  let used = header.length + table.length + noteText.length + CLAIM_RULES_NOTE.length + footerRoom + 8;
+  const rollout = plan.rollout ? ["", renderRollout(plan.rollout)] : [];
+  let used = header.length + table.length + noteText.length + CLAIM_RULES_NOTE.length + footerRoom + 8 + (rollout[1]?.length ?? 0);
   const shown: string[] = [];
   const omitted: DevicePlan[] = [];
   for (const device of ordered) {
@@ -92,7 +93,7 @@ export function buildPlanComment(plan: Plan, context: CommentContext, limit = CO
   const footer =
     `> **${omitted.length} of ${plan.devices.length} devices left out of this comment** (GitHub limits a comment to ${COMMENT_LIMIT.toLocaleString("en-US")} characters): ` +
     "their details are in the `ase-gitops/plan` check run. Run `ase-gitops plan` locally for the whole plan.";
-  const content = [header, table, "", noteText, "", footer, ...shown.flatMap((d) => ["", d]), "", CLAIM_RULES_NOTE, ""].join("\n");
+  const content = [header, table, "", noteText, ...rollout, "", footer, ...shown.flatMap((d) => ["", d]), "", CLAIM_RULES_NOTE, ""].join("\n");
   return finish(content, context, omitted);
 }
 

@@ -13,7 +13,7 @@ import { manifestChanges } from "../git/changed-files.js";
 import { fetchPullRequest } from "../git/pull-request-fetch.js";
 import type { RepoCache, Worktree } from "../git/repo-cache.js";
 import { type FleetLoad, type LoadedDevice, loadFleet, parseManifestText } from "../manifest/load.js";
-import { planFleet, summarize } from "../plan/planner.js";
+import { planFleet, rolloutOf, summarize } from "../plan/planner.js";
 import type { Plan } from "../plan/types.js";
 import type { PrHeadStore } from "../store/pr-heads.js";
 import { checkOutputs, conclusionOf } from "./check-output.js";
@@ -234,7 +234,8 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
       const names = removed.slice(0, 8).map(code).join(", ");
       notes.push(`Removed from the fleet: ${names}${removed.length > 8 ? ` and ${removed.length - 8} more` : ""}. Their manifests are deleted in this pull request, so ase-gitops stops planning and reconciling them; nothing on the devices is deleted.`);
     }
-    return { plan: { devices, summary: summarize(devices) }, notes };
+    const rollout = devices.length > 0 ? rolloutOf(headFleet, new Set(devices.map((d) => d.name))) : undefined;
+    return { plan: { devices, summary: summarize(devices), ...(rollout ? { rollout } : {}) }, notes };
   } finally {
     await Promise.all(worktrees.map((w) => w.dispose().catch(() => undefined)));
   }

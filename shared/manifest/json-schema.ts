@@ -5,6 +5,7 @@
  *   # yaml-language-server: $schema=../schemas/edge-device.schema.json
  */
 import { z } from "zod";
+import { RolloutPolicy } from "../rollout/policy.js";
 import { EdgeDevice } from "./schema.js";
 
 export const SCHEMA_ID = "https://ase-gitops.dev/schemas/edge-device.schema.json";
@@ -23,4 +24,20 @@ export function edgeDeviceJsonSchema(): Record<string, unknown> {
 
 export function renderEdgeDeviceJsonSchema(): string {
   return `${JSON.stringify(edgeDeviceJsonSchema(), null, 2)}\n`;
+}
+
+export const ROLLOUT_SCHEMA_ID = "https://ase-gitops.dev/schemas/rollout-policy.schema.json";
+
+export function rolloutPolicyJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(RolloutPolicy, { io: "input", target: "draft-2020-12" });
+  return {
+    ...schema,
+    $id: ROLLOUT_SCHEMA_ID,
+    title: "ase-gitops RolloutPolicy",
+    description: "How a merge rolls out across the fleet: ordered waves by label, parallelism, failure thresholds, soak, approvals and maintenance windows (contract.md §11).",
+  };
+}
+
+export function renderRolloutPolicyJsonSchema(): string {
+  return `${JSON.stringify(rolloutPolicyJsonSchema(), null, 2)}\n`;
 }

@@ -12,7 +12,9 @@ import { credentialNameProblem } from "./credential-name.js";
 import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
 import { kindMistake } from "./kind-check.js";
 import { diskReader, resolveFileResult } from "./referenced-files.js";
-import { EdgeDevice, KIND } from "./schema.js";
+import { RolloutPolicy, ROLLOUT_KIND } from "../rollout/policy.js";
+import type { LoadedRolloutPolicy } from "../rollout/rollout-plan.js";
+import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
 import { keyProblems } from "./yaml-keys.js";
 import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
 
@@ -69,6 +71,8 @@ export interface InvalidManifest {
 export interface FleetLoad {
   devices: LoadedDevice[];
   invalid: InvalidManifest[];
+  /** `kind: RolloutPolicy` documents (contract.md §11); at most one may exist. */
+  policies?: LoadedRolloutPolicy[];
 }
 
 /** Devices defined once, and every definition of a name defined more than once (DUPLICATE_DEVICE). */
@@ -145,6 +149,7 @@ export async function loadFleet(root: string, options: LoadFleetOptions = {}): P
 export interface ManifestFileResult {
   devices: LoadedDevice[];
   invalid: InvalidManifest[];
+  policies?: LoadedRolloutPolicy[];
 }
 
 function mergeResults(results: ManifestFileResult[]): FleetLoad {
@@ -152,6 +157,7 @@ function mergeResults(results: ManifestFileResult[]): FleetLoad {
   for (const result of results) {
     for (const device of result.devices) fleet.devices.push(device);
     for (const invalid of result.invalid) fleet.invalid.push(invalid);
+    for (const policy of result.policies ?? []) (fleet.policies ??= []).push(policy);
   }
   return fleet;
 }
@@ -201,6 +207,7 @@ export function parseManifestText(text: string, file: string, options: ParseOpti
     const outcome = readDocument(doc, file, lineCounter, options);
     if (outcome === undefined) continue;
     if ("manifest" in outcome) result.devices.push(outcome);
+    else if ("policy" in outcome) (result.policies ??= []).push(outcome);
     else result.invalid.push(outcome);
   }
   return result;
@@ -238,7 +245,7 @@ function declaredName(doc: Document, file: string): string {
   return typeof name === "string" && name ? name : file;
 }
 
-function readDocument(doc: Document, file: string, lineCounter: LineCounter, options: ParseOptions): LoadedDevice | InvalidManifest | undefined {
+function readDocument(doc: Document, file: string, lineCounter: LineCounter, options: ParseOptions): LoadedDevice | LoadedRolloutPolicy | InvalidManifest | undefined {
   if (doc.errors.length > 0) return { name: file, file, errors: capErrors(syntaxErrors(doc, file, lineCounter)) };
   const keys = keyProblems(doc, MAX_ALIASES_PER_DOCUMENT);
   if (keys.length > 0) {
@@ -258,6 +265,13 @@ function readDocument(doc: Document, file: string, lineCounter: LineCounter, opt
   if (!isRecord(value)) return undefined;
   const metadata = value.metadata;
   const name = isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
+  if (value.kind === ROLLOUT_KIND && value.apiVersion === API_VERSION) {
+    const policy = RolloutPolicy.safeParse(value);
+    if (!policy.success) {
+      return { name, file, errors: capErrors(policy.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter))) };
+    }
+    return { policy: policy.data, file, line: lineOfPath(doc, [], lineCounter) };
+  }
   if (value.kind !== KIND) {
     const mistake = kindMistake(value);
     if (mistake === undefined) return undefined;

@@ -7,6 +7,7 @@
 import { type ClaimState, freeGpus, stateFromObserved } from "../claims/model.js";
 import { gpusOfSize, lookupVmSize } from "../claims/sizes.js";
 import type { FleetLoad, LoadedDevice, ManifestLines } from "../manifest/load.js";
+import { planRollout, type RolloutPlan } from "../rollout/rollout-plan.js";
 import { keyedRecord, ownValue } from "../own-keys.js";
 import type { EdgeDevice, OsSpec } from "../manifest/schema.js";
 import { buildSteps, updateNeedsManualStop } from "./build-steps.js";
@@ -342,7 +343,29 @@ export function planFleet(fleet: FleetLoad, observed: ObservedState = { devices:
     }
   }
   const devices = [...entries.values()].sort(byName);
-  return { devices, summary: summarize(devices) };
+  const plan: Plan = { devices, summary: summarize(devices) };
+  const rollout = rolloutOf(fleet);
+  if (rollout) plan.rollout = rollout;
+  return plan;
+}
+
+/**
+ * The waves a merge of the fleet's devices (or only of the named ones, e.g. those a pull
+ * request changes) would run in, when the fleet has a rollout policy.
+ */
+export function rolloutOf(fleet: FleetLoad, only?: ReadonlySet<string>): RolloutPlan | undefined {
+  const [first, ...others] = fleet.policies ?? [];
+  if (!first) return undefined;
+  const devices = fleet.devices.filter((d) => !only || only.has(d.manifest.metadata.name)).map((d) => ({ name: d.manifest.metadata.name, ...(d.manifest.metadata.labels ? { labels: d.manifest.metadata.labels } : {}) }));
+  const unique = [...new Map(devices.map((d) => [d.name, d])).values()];
+  const rollout = planRollout(first, unique);
+  for (const other of others) {
+    rollout.warnings.push({
+      code: "ROLLOUT_POLICY_DUPLICATE", device: "",
+      message: `${other.file}:${other.line} is a second rollout policy (${other.policy.metadata.name}); only ${first.file} (${first.policy.metadata.name}) is used`,
+    });
+  }
+  return rollout;
 }
 
 function invalidDevice(name: string, file: string, errors: PlanError[]): DevicePlan {

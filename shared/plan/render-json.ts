@@ -35,7 +35,7 @@ export function deviceToJson(device: DevicePlan) {
 }
 
 export function planToJson(plan: Plan) {
-  return { devices: plan.devices.map(deviceToJson), summary: { ...plan.summary } };
+  return { devices: plan.devices.map(deviceToJson), summary: { ...plan.summary }, ...(plan.rollout ? { rollout: plan.rollout } : {}) };
 }
 
 export function renderJson(plan: Plan): string {

@@ -5,6 +5,7 @@
  * to GitHub.
  */
 import { cell, code, htmlText, inline } from "../markdown/escape.js";
+import { describeSeconds, type RolloutPlan } from "../rollout/rollout-plan.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanStep, PlanWarning } from "./types.js";
 
 export interface MarkdownOptions {
@@ -77,6 +78,26 @@ export function renderSummaryTable(plan: Plan): string {
   ].join("\n");
 }
 
+/** The waves of the fleet's rollout policy: who goes when, how many at once, which gates. */
+export function renderRollout(rollout: RolloutPlan): string {
+  const shown = (devices: string[]) => {
+    const names = devices.slice(0, 20).map(code).join(", ");
+    return devices.length > 20 ? `${names} and ${devices.length - 20} more` : names || "none";
+  };
+  const rows = rollout.waves.map((w, i) =>
+    `| ${i + 1}. ${cell(w.name)} | ${w.devices.length}: ${shown(w.devices)} | ${w.maxParallel} | ${w.maxFailures} | ${describeSeconds(w.soakSeconds)} | ${w.approval === "required" ? "✋ required" : "no"} |`);
+  const lines = [
+    `#### Rollout: ${rollout.waves.length} wave${rollout.waves.length === 1 ? "" : "s"} (policy ${code(rollout.policy)} in ${code(rollout.file)})`,
+    "",
+    "| Wave | Devices | At once | Failures tolerated | Soak | Approval |",
+    "|---|---|---:|---:|---|---|",
+    ...rows,
+  ];
+  if (rollout.windowed.length > 0) lines.push("", `🕑 ${rollout.windowed.length} device${rollout.windowed.length === 1 ? "" : "s"} start only inside a maintenance window: ${shown(rollout.windowed)}.`);
+  for (const w of rollout.warnings) lines.push("", `⚠️ \`${w.code}\` ${inline(w.message)}`);
+  return lines.join("\n");
+}
+
 export function renderDeviceDetails(device: DevicePlan): string {
   const status = device.feasible ? "✅ feasible" : "❌ blocked";
   const lines = [
@@ -118,6 +139,7 @@ export const CLAIM_RULES_NOTE =
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const parts = [`### ${options.title ?? "ase-gitops plan"}`, "", renderSummaryTable(plan)];
   if (options.notes?.length) parts.push("", ...options.notes.map((n) => `> ${inline(n)}`));
+  if (plan.rollout) parts.push("", renderRollout(plan.rollout));
   for (const device of plan.devices) parts.push("", renderDeviceDetails(device));
   parts.push("", CLAIM_RULES_NOTE, "");
   return parts.join("\n");

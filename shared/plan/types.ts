@@ -1,4 +1,5 @@
 /** The plan (contract.md §3): the JSON users and scripts read. Names are a public interface. */
+import type { RolloutPlan } from "../rollout/rollout-plan.js";
 
 export const STEP_ACTIONS = [
   "deleteVm",
@@ -107,4 +108,6 @@ export interface PlanSummary {
 export interface Plan {
   devices: DevicePlan[];
   summary: PlanSummary;
+  /** The waves a merge runs in, when the fleet has a rollout policy (contract.md §11). */
+  rollout?: RolloutPlan;
 }

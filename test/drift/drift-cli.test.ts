@@ -52,5 +52,9 @@ describe("ase-gitops drift", () => {
     const ctx: CliContext = { io: { stdout: { write: () => true }, stderr: { write: () => true }, stdinIsTTY: false }, exitCode: 0, debug: false };
     await expect(runDrift(join(dir, "missing"), { format: "json", device: [], label: [], concurrency: 4 }, ctx, testEnv(sim))).rejects.toBeInstanceOf(CliError);
     await expect(runDrift(dir, { format: "json", device: ["nope"], label: [], concurrency: 4 }, ctx, testEnv(sim))).rejects.toThrow(/no manifest defines nope/);
+    // A label selector that matches no device is a mistake, not "0 checked" with exit 0.
+    const noMatch = runDrift(dir, { format: "json", device: [], label: ["ring=nosuch"], concurrency: 4 }, ctx, testEnv(sim));
+    await expect(noMatch).rejects.toThrow("no device has the labels ring=nosuch");
+    await expect(noMatch).rejects.toMatchObject({ exitCode: 1 });
   });
 });

@@ -127,6 +127,12 @@ describe("drift issues", () => {
     const response = await bench.post('{"labels":{"ring":"canary"}}');
     expect(response.body.devices.map((d: any) => d.device)).toEqual(["store-a"]);
   });
+
+  it("a label selector that matches no device is 404, not an empty run", async () => {
+    const response = await bench.post('{"labels":{"ring":"nosuch"}}');
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ outcome: "no-matching-devices", message: "no device on the default branch has the labels ring=nosuch" });
+  });
 });
 
 describe("repository_dispatch and the timer", () => {

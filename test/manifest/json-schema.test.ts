@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { renderEdgeDeviceJsonSchema } from "../../shared/manifest/json-schema.js";
+import { renderEdgeDeviceJsonSchema, renderRolloutPolicyJsonSchema } from "../../shared/manifest/json-schema.js";
 
 describe("schemas/edge-device.schema.json", () => {
   it("is in sync with the zod schema (run `npm run schema` after changing it)", async () => {
@@ -16,5 +16,19 @@ describe("schemas/edge-device.schema.json", () => {
     const vm = schema.properties.spec.properties.virtualMachines.items;
     expect(vm.required).toEqual(["name", "size", "image"]);
     expect(vm.additionalProperties).toBe(false);
+  });
+});
+
+describe("schemas/rollout-policy.schema.json", () => {
+  it("is in sync with the zod schema (run `npm run schema` after changing it)", async () => {
+    const checkedIn = await readFile(new URL("../../schemas/rollout-policy.schema.json", import.meta.url), "utf8");
+    expect(checkedIn).toBe(renderRolloutPolicyJsonSchema());
+  });
+
+  it("requires waves and forbids unknown fields", () => {
+    const schema = JSON.parse(renderRolloutPolicyJsonSchema());
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.spec.required).toEqual(["waves"]);
+    expect(schema.properties.spec.properties.waves.items.additionalProperties).toBe(false);
   });
 });

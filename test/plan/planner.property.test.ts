@@ -151,7 +151,8 @@ function claimed(c: GpuClaims): number {
   return c.kubernetes + Object.values(c.vms).reduce((a, b) => a + b, 0);
 }
 
-const RUNS = { numRuns: 3000 };
+// Mutation runs ask for fewer (test/mutation-setup.ts).
+const RUNS = { numRuns: Number(process.env.ASE_GITOPS_PROPERTY_RUNS ?? 3000) };
 
 describe("planner properties", () => {
   it("(a) a feasible plan, executed on the claim model, succeeds at every step and converges", () => {
