@@ -156,10 +156,7 @@ export function textReader(show: (path: string) => Promise<string | Buffer | und
 }
 
 /** resolveReferencedFiles for every device of a parsed file; the invalid ones move to `invalid`. */
-export async function resolveFileResult(
-  result: { devices: LoadedDevice[]; invalid: InvalidManifest[] },
-  read: RepoFileReader,
-): Promise<{ devices: LoadedDevice[]; invalid: InvalidManifest[] }> {
+export async function resolveFileResult<R extends { devices: LoadedDevice[]; invalid: InvalidManifest[] }>(result: R, read: RepoFileReader): Promise<R> {
   const devices: LoadedDevice[] = [];
   const invalid = [...result.invalid];
   for (const device of result.devices) {
@@ -167,5 +164,6 @@ export async function resolveFileResult(
     if ("manifest" in outcome) devices.push(outcome);
     else invalid.push(outcome);
   }
-  return { devices, invalid };
+  // Everything else the file held (rollout policies) is kept as it was.
+  return { ...result, devices, invalid };
 }
