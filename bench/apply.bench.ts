@@ -13,9 +13,9 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { applyFleet, deviceSettingsFromEnv } from "../shared/device/index.js";
-import type { EdgeDevice } from "../shared/manifest/schema.js";
-import { planDevice } from "../shared/plan/planner.js";
+import { applyFleet, deviceSettingsFromEnv } from "../shared/composition/device.js";
+import type { EdgeDevice } from "../shared/core/manifest/schema.js";
+import { planDevice } from "../shared/core/plan/planner.js";
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);

@@ -8,11 +8,11 @@
  *   npx tsx bench/drift.bench.ts [DEVICES] [CONCURRENCY]
  */
 import { performance } from "node:perf_hooks";
-import { checkDevice } from "../shared/drift/check-device.js";
-import { mapLimit } from "../shared/device/fleet.js";
-import { deviceSettingsFromEnv } from "../shared/device/settings.js";
-import type { EdgeDevice } from "../shared/manifest/schema.js";
-import type { ObservedDevice } from "../shared/plan/observed.js";
+import { checkDevice } from "../shared/use-cases/check-drift/check-device.js";
+import { mapLimit } from "../shared/use-cases/apply-device/fleet.js";
+import { deviceSettingsFromEnv } from "../shared/composition/device-settings.js";
+import type { EdgeDevice } from "../shared/core/manifest/schema.js";
+import type { ObservedDevice } from "../shared/core/plan/observed.js";
 import { startSimulator } from "../simulator/index.js";
 
 const DEVICES = Number(process.argv[2] ?? 1000);

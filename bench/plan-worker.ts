@@ -7,9 +7,9 @@
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { loadFleet } from "../shared/manifest/load.js";
-import { planFleet } from "../shared/plan/planner.js";
-import { renderJson } from "../shared/plan/render-json.js";
+import { loadFleet } from "../shared/core/manifest/load.js";
+import { planFleet } from "../shared/core/plan/planner.js";
+import { renderJson } from "../shared/core/plan/render-json.js";
 
 async function floor(root: string): Promise<number> {
   const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".yaml")).sort();

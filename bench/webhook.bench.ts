@@ -10,9 +10,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { createWebhookHandler } from "../functions/githubWebhook.js";
-import { createDeliveryLog, DELIVERIES_TABLE } from "../shared/store/delivery-log.js";
-import { createJobQueue } from "../shared/store/job-queue.js";
-import { createStorageClients } from "../shared/store/storage-clients.js";
+import { createDeliveryLog, DELIVERIES_TABLE } from "../shared/adapters/store/delivery-log.js";
+import { createJobQueue } from "../shared/adapters/store/job-queue.js";
+import { createStorageClients } from "../shared/adapters/store/storage-clients.js";
 import { startAzurite } from "../test/helpers/azurite.js";
 import { httpRequest, invocationContext } from "../test/helpers/functions-host.js";
 import { fleetRepo, PullRequestDriver, startHarness } from "../test/helpers/plan-harness.js";

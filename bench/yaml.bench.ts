@@ -5,10 +5,10 @@
  * Medians of 3 runs in one warm process.
  */
 import { LineCounter, parseAllDocuments } from "yaml";
-import { parseManifestText } from "../shared/manifest/load.js";
-import { EdgeDevice } from "../shared/manifest/schema.js";
-import type { ObservedDevice } from "../shared/plan/observed.js";
-import { planDevice } from "../shared/plan/planner.js";
+import { parseManifestText } from "../shared/core/manifest/load.js";
+import { EdgeDevice } from "../shared/core/manifest/schema.js";
+import type { ObservedDevice } from "../shared/core/plan/observed.js";
+import { planDevice } from "../shared/core/plan/planner.js";
 import { YAML_SHAPES } from "../test/helpers/yaml-shapes.js";
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 1024 * 1024);

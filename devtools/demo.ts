@@ -14,10 +14,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gpuClaims } from "../shared/plan/planner.js";
-import { ObservedState } from "../shared/plan/observed.js";
-import { describeClaims } from "../shared/plan/render-markdown.js";
-import type { JournalEntry } from "../shared/store/apply-journal.js";
+import { gpuClaims } from "../shared/core/plan/planner.js";
+import { ObservedState } from "../shared/core/plan/observed.js";
+import { describeClaims } from "../shared/core/plan/render-markdown.js";
+import type { JournalEntry } from "../shared/adapters/store/apply-journal.js";
 import { type Harness, startHarness } from "./controller-harness.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));

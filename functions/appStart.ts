@@ -3,8 +3,8 @@
  * once with one line per problem instead of at the first webhook.
  */
 import { app } from "@azure/functions";
-import { deviceSettingsFromEnv } from "../shared/device/settings.js";
-import { loadSettings } from "../shared/settings.js";
+import { deviceSettingsFromEnv } from "../shared/composition/device-settings.js";
+import { loadSettings } from "../shared/composition/settings.js";
 
 app.hook.appStart(() => {
   try {

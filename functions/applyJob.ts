@@ -1,14 +1,14 @@
 /**
  * Queue trigger for `apply-jobs`: one bounded turn of one device at one pushed commit
- * (shared/reconcile/apply-job.ts). A job that waits for a device operation, for the device
+ * (shared/use-cases/apply-device/apply-job.ts). A job that waits for a device operation, for the device
  * lock, or after a transient failure is sent again with a visibility delay and this message
  * completes; only a worker that dies or times out mid-turn makes the queue deliver it again.
  */
 import { app, type InvocationContext } from "@azure/functions";
-import { connectDevice } from "../shared/device/connect.js";
-import { runApplyJob } from "../shared/reconcile/apply-job.js";
-import { ApplyJob } from "../shared/reconcile/messages.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { connectDevice } from "../shared/adapters/device/connect.js";
+import { runApplyJob } from "../shared/use-cases/apply-device/apply-job.js";
+import { ApplyJob } from "../shared/core/messages/apply.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { MAX_DEQUEUE_COUNT, attemptOf, describeIssues } from "./runtime/queue-job.js";
 
 export function createApplyJobHandler(runtime: () => Runtime) {

@@ -4,9 +4,9 @@
  * lost silently. A job that already recorded its failure is left as it is.
  */
 import { app, type InvocationContext } from "@azure/functions";
-import { ApplyJob } from "../shared/reconcile/messages.js";
-import { FINAL_OUTCOMES } from "../shared/store/reconcile-runs.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { ApplyJob } from "../shared/core/messages/apply.js";
+import { FINAL_OUTCOMES } from "../shared/adapters/store/reconcile-runs.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { MAX_DEQUEUE_COUNT } from "./runtime/queue-job.js";
 
 export function createApplyPoisonHandler(runtime: () => Runtime) {

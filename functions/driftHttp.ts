@@ -1,13 +1,13 @@
 /**
  * HTTP trigger POST /api/drift: a signed request for a drift check (see
- * shared/drift/http-trigger.ts). Anonymous at the Functions level: the HMAC over the signed
+ * shared/use-cases/check-drift/http-trigger.ts). Anonymous at the Functions level: the HMAC over the signed
  * timestamp and the body with the webhook secret is the authentication.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { type DriftHttpDeps, handleDriftRequest, MAX_DRIFT_BODY_BYTES } from "../shared/drift/http-trigger.js";
-import { fanOutDeps } from "../shared/drift/runtime-deps.js";
-import { resolveTargets } from "../shared/drift/targets.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { type DriftHttpDeps, handleDriftRequest, MAX_DRIFT_BODY_BYTES } from "../shared/use-cases/check-drift/http-trigger.js";
+import { fanOutDeps } from "../shared/composition/drift-deps.js";
+import { resolveTargets } from "../shared/use-cases/check-drift/targets.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 
 export function createDriftHttpHandler(runtime: () => Runtime, overrides: Partial<Pick<DriftHttpDeps, "pollMs" | "newRunId" | "now">> = {}) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {

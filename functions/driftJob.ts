@@ -7,14 +7,14 @@
  * Transient failures are rethrown so the queue retries (5 tries, then `<queue>-poison`).
  */
 import { app, type InvocationContext } from "@azure/functions";
-import { DriftJob, QUEUES } from "../shared/github/job-messages.js";
-import { runDriftDeviceJob } from "../shared/drift/device-job.js";
-import { driftGitHub } from "../shared/drift/drift-issue.js";
-import { startDriftRun } from "../shared/drift/fan-out.js";
-import { DRIFT_DEVICE_QUEUE, DriftDeviceJob } from "../shared/drift/messages.js";
-import { deviceJobDeps, fanOutDeps } from "../shared/drift/runtime-deps.js";
-import { DispatchSelector } from "../shared/drift/select.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { DriftJob, QUEUES } from "../shared/core/messages/jobs.js";
+import { runDriftDeviceJob } from "../shared/use-cases/check-drift/device-job.js";
+import { driftGitHub } from "../shared/use-cases/check-drift/drift-issue.js";
+import { startDriftRun } from "../shared/use-cases/check-drift/fan-out.js";
+import { DRIFT_DEVICE_QUEUE, DriftDeviceJob } from "../shared/core/messages/drift.js";
+import { deviceJobDeps, fanOutDeps } from "../shared/composition/drift-deps.js";
+import { DispatchSelector } from "../shared/core/drift/select.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
 

@@ -6,10 +6,10 @@
  * the device job that finishes the run.
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import { startDriftRun } from "../shared/drift/fan-out.js";
-import { fanOutDeps } from "../shared/drift/runtime-deps.js";
-import { resolveTargets } from "../shared/drift/targets.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { startDriftRun } from "../shared/use-cases/check-drift/fan-out.js";
+import { fanOutDeps } from "../shared/composition/drift-deps.js";
+import { resolveTargets } from "../shared/use-cases/check-drift/targets.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 
 export const DRIFT_SCHEDULE_SETTING = "ASE_GITOPS_DRIFT_SCHEDULE";
 

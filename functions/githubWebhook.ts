@@ -4,8 +4,8 @@
  * map its result; the work happens from the queues.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { handleWebhook, MAX_BODY_BYTES, type WebhookDeps } from "../shared/github/webhook-router.js";
-import { processRuntime } from "./runtime/compose.js";
+import { handleWebhook, MAX_BODY_BYTES, type WebhookDeps } from "../shared/use-cases/accept-webhook/webhook-router.js";
+import { processRuntime } from "../shared/composition/runtime.js";
 
 export function createWebhookHandler(deps: () => WebhookDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {

@@ -5,9 +5,9 @@
  * (maxDequeueCount in host.json, then `plan-jobs-poison`).
  */
 import { app, type InvocationContext } from "@azure/functions";
-import { PlanJob, QUEUES } from "../shared/github/job-messages.js";
-import { type PlanJobDeps, runPlanJob } from "../shared/github/plan-pull-request.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { PlanJob, QUEUES } from "../shared/core/messages/jobs.js";
+import { type PlanJobDeps, runPlanJob } from "../shared/use-cases/plan-pull-request/plan-pull-request.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { MAX_DEQUEUE_COUNT, attemptOf, describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
 export function createPlanJobHandler(runtime: () => Runtime) {

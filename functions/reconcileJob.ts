@@ -5,10 +5,10 @@
  * `reconcile-jobs-poison`).
  */
 import { app, type InvocationContext } from "@azure/functions";
-import { QUEUES, ReconcileJob } from "../shared/github/job-messages.js";
-import { APPLY_QUEUE } from "../shared/reconcile/messages.js";
-import { runReconcileJob } from "../shared/reconcile/reconcile-push.js";
-import { processRuntime, type Runtime } from "./runtime/compose.js";
+import { QUEUES, ReconcileJob } from "../shared/core/messages/jobs.js";
+import { APPLY_QUEUE } from "../shared/core/messages/apply.js";
+import { runReconcileJob } from "../shared/use-cases/reconcile-push/reconcile-push.js";
+import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
 export function createReconcileJobHandler(runtime: () => Runtime) {

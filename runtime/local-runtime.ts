@@ -8,8 +8,8 @@
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createQueueServiceClient } from "../shared/store/storage-clients.js";
-import { describeStorageConnection, resolveStorageConnection } from "../shared/store/storage-connection.js";
+import { createQueueServiceClient } from "../shared/adapters/store/storage-clients.js";
+import { describeStorageConnection, resolveStorageConnection } from "../shared/adapters/store/storage-connection.js";
 import { type Azurite, type AzuritePorts, reattachAzurite, startAzurite } from "./azurite.js";
 import { type FunctionsRegistry, installFunctionsCore } from "./functions-core-shim.js";
 import { readHostConfig } from "./host-config.js";

@@ -3,7 +3,7 @@
  * actions, extensions), images, NICs, the ASEVNET network and the async-operation endpoints.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { deallocateVm, deleteVm, findVm, powerOffVm, resizeVm, startVm } from "../shared/claims/model.js";
+import { deallocateVm, deleteVm, findVm, powerOffVm, resizeVm, startVm } from "../shared/core/claims/model.js";
 import { ArmHttpError, armError, notFound, resourceGroupNotFound } from "./arm-errors.js";
 import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, retryAfterFor, startLro } from "./arm-context.js";
 import { ASE_VNET, ASE_VNET_RG, type SimDeployment, key } from "./device-state.js";

@@ -4,8 +4,8 @@
  * resource, the Kubernetes role, deviceCapacityInfo (GPU counts), updateSummary and the
  * download/install update actions. Claim changes go through the model.
  */
-import { compareReleases, configureKubernetes, removeKubernetes, updateSoftware } from "../shared/claims/model.js";
-import { nextHop } from "../shared/claims/update-paths.js";
+import { compareReleases, configureKubernetes, removeKubernetes, updateSoftware } from "../shared/core/claims/model.js";
+import { nextHop } from "../shared/core/claims/update-paths.js";
 import { armError, notFound } from "./arm-errors.js";
 import { type ArmContext, type ArmRequest, type ArmResponse, lroHeaders, startLro } from "./arm-context.js";
 import { type SimDevice, gpuCounts } from "./device-state.js";

@@ -1,12 +1,12 @@
 /**
- * One simulated device: its GPU claim state (shared/claims/model.ts, the only place GPU
+ * One simulated device: its GPU claim state (shared/core/claims/model.ts, the only place GPU
  * rules live) plus the ARM resources around it. Every claim change goes through the pure
  * model functions; this module only keeps ARM metadata beside them.
  */
 import { randomUUID } from "node:crypto";
-import { type ClaimResult, type ClaimState, stateFromObserved } from "../shared/claims/model.js";
-import type { GpuModel } from "../shared/claims/sizes.js";
-import type { ObservedDevice } from "../shared/plan/observed.js";
+import { type ClaimResult, type ClaimState, stateFromObserved } from "../shared/core/claims/model.js";
+import type { GpuModel } from "../shared/core/claims/sizes.js";
+import type { ObservedDevice } from "../shared/core/plan/observed.js";
 
 export const MANAGED_TAG = "managed-by";
 export const MANAGED_TAG_VALUE = "ase-gitops";
@@ -16,7 +16,7 @@ export const ASE_SUBNET = "ASEVNETsubNet";
 export const DEFAULT_RELEASE = "2303";
 /** The address range the simulated ASEVNETsubNet has (a real device's is set when compute is enabled). */
 export const ASE_SUBNET_PREFIX = "10.0.0.0/24";
-/** Tags the controller writes (shared/device/port.ts): seeded from an observed state's VMs. */
+/** Tags the controller writes (shared/ports/device.ts): seeded from an observed state's VMs. */
 export const PRIVATE_IP_TAG = "ase-gitops-private-ip";
 export const CUSTOM_DATA_TAG = "ase-gitops-custom-data-sha256";
 

@@ -3,10 +3,10 @@
  * through the claim model; everything else is ARM bookkeeping. Errors carry ARM-style codes.
  */
 import { randomUUID } from "node:crypto";
-import { compareReleases, createVm, findVm, installGpuExtension, resizeVm } from "../shared/claims/model.js";
-import { sameSize } from "../shared/claims/sizes.js";
+import { compareReleases, createVm, findVm, installGpuExtension, resizeVm } from "../shared/core/claims/model.js";
+import { sameSize } from "../shared/core/claims/sizes.js";
 import { ArmHttpError, armError } from "./arm-errors.js";
-import { ipInPrefix } from "../shared/plan/vm-checks.js";
+import { ipInPrefix } from "../shared/core/plan/vm-checks.js";
 import {
   ASE_SUBNET, ASE_SUBNET_PREFIX, ASE_VNET, ASE_VNET_RG, ClaimRefused, MANAGED_TAG, type SimDevice, type SimOsProfile, type SimVm, commitClaim, key,
 } from "./device-state.js";

@@ -1,5 +1,5 @@
 /** JSON views of simulated resources, shaped like the device's ARM responses. */
-import { findVm } from "../shared/claims/model.js";
+import { findVm } from "../shared/core/claims/model.js";
 import type { SimDevice, SimDeployment, SimExtension, SimNic, SimVm } from "./device-state.js";
 import { ASE_SUBNET, ASE_VNET, ASE_VNET_RG } from "./device-state.js";
 

@@ -6,16 +6,16 @@
  * invalid); 1 bad usage or an internal failure.
  */
 import { type Command, Option } from "commander";
-import type { DeviceDriftReport } from "../drift/assess.js";
-import { checkDevice } from "../drift/check-device.js";
-import { renderDriftMarkdown } from "../drift/render-report.js";
-import { selectDevices } from "../drift/select.js";
-import { needsAttention, reportToJson, summarizeReports } from "../drift/summary.js";
-import { DeviceError } from "../device/errors.js";
-import { mapLimit } from "../device/fleet.js";
-import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../device/settings.js";
-import { FleetPathError, loadFleet, splitDuplicates } from "../manifest/load.js";
-import { keyedRecord } from "../own-keys.js";
+import type { DeviceDriftReport } from "../core/drift/assess.js";
+import { checkDevice } from "../use-cases/check-drift/check-device.js";
+import { renderDriftMarkdown } from "../core/drift/render-report.js";
+import { selectDevices } from "../core/drift/select.js";
+import { needsAttention, reportToJson, summarizeReports } from "../core/drift/summary.js";
+import { DeviceError } from "../adapters/device/errors.js";
+import { mapLimit } from "../use-cases/apply-device/fleet.js";
+import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../composition/device-settings.js";
+import { FleetPathError, loadFleet, splitDuplicates } from "../core/manifest/load.js";
+import { keyedRecord } from "../core/own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 
 interface DriftOptions {

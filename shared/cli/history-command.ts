@@ -4,9 +4,9 @@
  * connection string from --storage, or AzureWebJobsStorage / its identity-based AzureWebJobsStorage__* settings).
  */
 import { type Command, Option } from "commander";
-import { createApplyJournal, APPLY_JOURNAL_TABLE, type JournalEntry } from "../store/apply-journal.js";
-import { createStorageClients } from "../store/storage-clients.js";
-import { resolveStorageConnection } from "../store/storage-connection.js";
+import { createApplyJournal, APPLY_JOURNAL_TABLE, type JournalEntry } from "../adapters/store/apply-journal.js";
+import { createStorageClients } from "../adapters/store/storage-clients.js";
+import { resolveStorageConnection } from "../adapters/store/storage-connection.js";
 import { type CliContext, CliError } from "./cli-context.js";
 
 interface HistoryOptions {

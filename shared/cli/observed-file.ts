@@ -1,7 +1,7 @@
 /** Reads the `--observed FILE` of the CLI: the contract's observed-state JSON, validated. */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { ObservedState } from "../plan/observed.js";
+import { ObservedState } from "../core/plan/observed.js";
 import { CliError } from "./cli-context.js";
 
 export async function readObservedFile(path: string): Promise<ObservedState> {

@@ -1,13 +1,13 @@
 /** `ase-gitops plan PATH [--observed FILE] [--format json|markdown]` (contract.md §4). */
 import { type Command, Option } from "commander";
-import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../manifest/credential-name.js";
-import { FleetPathError, loadFleet } from "../manifest/load.js";
-import type { ObservedState } from "../plan/observed.js";
-import { planFleet, summarize } from "../plan/planner.js";
-import type { Plan } from "../plan/types.js";
-import { renderJson } from "../plan/render-json.js";
-import { renderMarkdown } from "../plan/render-markdown.js";
-import { keyedRecord, ownValue } from "../own-keys.js";
+import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../core/manifest/credential-name.js";
+import { FleetPathError, loadFleet } from "../core/manifest/load.js";
+import type { ObservedState } from "../core/plan/observed.js";
+import { planFleet, summarize } from "../core/plan/planner.js";
+import type { Plan } from "../core/plan/types.js";
+import { renderJson } from "../core/plan/render-json.js";
+import { renderMarkdown } from "../core/plan/render-markdown.js";
+import { keyedRecord, ownValue } from "../core/own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 import { readObservedFile } from "./observed-file.js";
 

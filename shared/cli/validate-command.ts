@@ -5,10 +5,10 @@
  * every manifest is valid, 2 when one is not, 1 for bad usage.
  */
 import { type Command, Option } from "commander";
-import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../manifest/credential-name.js";
-import { FleetPathError, loadFleet } from "../manifest/load.js";
-import { planFleet } from "../plan/planner.js";
-import type { PlanError, PlanWarning } from "../plan/types.js";
+import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../core/manifest/credential-name.js";
+import { FleetPathError, loadFleet } from "../core/manifest/load.js";
+import { planFleet } from "../core/plan/planner.js";
+import type { PlanError, PlanWarning } from "../core/plan/types.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 
 export interface ValidateOptions {

@@ -13,7 +13,7 @@ import {
   startVm,
   stateFromObserved,
   updateSoftware,
-} from "../../shared/claims/model.js";
+} from "../../shared/core/claims/model.js";
 
 const T4 = "Standard_NC4as_T4_v3";
 

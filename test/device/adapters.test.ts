@@ -1,14 +1,14 @@
 /** Allow-list, credentials, api-version rewriting and error translation with the real SDK clients. */
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAllowedEndpoint, parseAllowList } from "../../shared/device/allow-list.js";
-import { authorityFor } from "../../shared/device/credential.js";
-import { createDeviceCredential } from "../../shared/device/credential.js";
-import { DeviceError, translateError } from "../../shared/device/errors.js";
-import { agentPolicy, createDeviceAgent } from "../../shared/device/http.js";
-import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/device/index.js";
-import { withRetry } from "../../shared/device/retry.js";
-import { planDevice } from "../../shared/plan/planner.js";
+import { isAllowedEndpoint, parseAllowList } from "../../shared/core/trust/allow-list.js";
+import { authorityFor } from "../../shared/adapters/device/credential.js";
+import { createDeviceCredential } from "../../shared/adapters/device/credential.js";
+import { DeviceError, translateError } from "../../shared/adapters/device/errors.js";
+import { agentPolicy, createDeviceAgent } from "../../shared/adapters/device/http.js";
+import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
+import { withRetry } from "../../shared/use-cases/observe-device/retry.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import { RG, SUBSCRIPTION, at, manifest, testEnv } from "../simulator/fixtures.js";
 
@@ -119,7 +119,7 @@ describe("retry", () => {
 
 describe("Kubernetes role states", () => {
   it("a role still Creating or Updating is in progress, never configured", async () => {
-    const { kubernetesRoleState } = await import("../../shared/device/arm-port.js");
+    const { kubernetesRoleState } = await import("../../shared/adapters/device/arm-port.js");
     expect(kubernetesRoleState("Creating")).toEqual({ configured: false, inProgress: true });
     expect(kubernetesRoleState("Updating")).toEqual({ configured: false, inProgress: true });
     expect(kubernetesRoleState("Created")).toEqual({ configured: true, inProgress: false });

@@ -3,10 +3,10 @@
  * arm-databoxedge) over HTTPS against the in-process simulator.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/device/index.js";
-import type { EdgeDevice } from "../../shared/manifest/schema.js";
-import type { ObservedDevice, ObservedState } from "../../shared/plan/observed.js";
-import { planDevice } from "../../shared/plan/planner.js";
+import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
+import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
+import type { ObservedDevice, ObservedState } from "../../shared/core/plan/observed.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../simulator/index.js";
 import { GPU_SIZE, at, manifest, testEnv } from "../simulator/fixtures.js";
 

@@ -5,9 +5,9 @@
  * real HTTPS.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/device/index.js";
-import { EdgeDevice } from "../../shared/manifest/schema.js";
-import { planDevice } from "../../shared/plan/planner.js";
+import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
+import { EdgeDevice } from "../../shared/core/manifest/schema.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import { API, at, manifest, rawRequest, restSession, testEnv } from "../simulator/fixtures.js";
 

@@ -3,9 +3,9 @@
  * a direct change of the simulated device's state, and unreachable devices never clean.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { checkDevice } from "../../shared/drift/check-device.js";
-import { deviceSettingsFromEnv } from "../../shared/device/settings.js";
-import type { EdgeDevice } from "../../shared/manifest/schema.js";
+import { checkDevice } from "../../shared/use-cases/check-drift/check-device.js";
+import { deviceSettingsFromEnv } from "../../shared/composition/device-settings.js";
+import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../simulator/index.js";
 import { GPU_SIZE, at, manifest, restSession, testEnv } from "../simulator/fixtures.js";
 import { addVmByHand, convergedFleet, deleteVmByHand, editVm, setExtension, setKubernetes } from "./fixtures.js";

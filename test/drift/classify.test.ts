@@ -1,12 +1,12 @@
 /** The pure classifier: unit cases and properties (fast-check). */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classifyDrift } from "../../shared/drift/classify.js";
-import { DRIFT_CODES } from "../../shared/drift/codes.js";
-import { decideRemediation } from "../../shared/drift/remediation.js";
-import { desiredFromManifest } from "../../shared/plan/desired.js";
-import type { ObservedDevice } from "../../shared/plan/observed.js";
-import { planDevice } from "../../shared/plan/planner.js";
+import { classifyDrift } from "../../shared/core/drift/classify.js";
+import { DRIFT_CODES } from "../../shared/core/drift/codes.js";
+import { decideRemediation } from "../../shared/core/drift/remediation.js";
+import { desiredFromManifest } from "../../shared/core/plan/desired.js";
+import type { ObservedDevice } from "../../shared/core/plan/observed.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
 import { manifest } from "../simulator/fixtures.js";
 import { convergedObserved } from "./fixtures.js";
 

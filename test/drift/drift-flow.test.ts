@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { peekJobs, queueClient } from "../helpers/functions-host.js";
-import { DRIFT_DEVICE_QUEUE } from "../../shared/drift/messages.js";
+import { DRIFT_DEVICE_QUEUE } from "../../shared/core/messages/drift.js";
 import { manifest } from "../simulator/fixtures.js";
 import { editVm, setExtension } from "./fixtures.js";
 import { type DriftBench, startDriftBench } from "./harness.js";

@@ -1,7 +1,7 @@
 /** Drift test fixtures: converged simulator seeds and direct state changes on a simulated device. */
-import { createVm as claimCreateVm, type ClaimState } from "../../shared/claims/model.js";
-import type { EdgeDevice } from "../../shared/manifest/schema.js";
-import type { ObservedDevice, ObservedState } from "../../shared/plan/observed.js";
+import { createVm as claimCreateVm, type ClaimState } from "../../shared/core/claims/model.js";
+import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
+import type { ObservedDevice, ObservedState } from "../../shared/core/plan/observed.js";
 import { key } from "../../simulator/device-state.js";
 import type { Simulator } from "../../simulator/index.js";
 

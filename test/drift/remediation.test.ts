@@ -4,7 +4,7 @@
  * default branch's commit); everything else is reported with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EdgeDevice } from "../../shared/manifest/schema.js";
+import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
 import { manifest } from "../simulator/fixtures.js";
 import { addVmByHand, editVm } from "./fixtures.js";
 import { type DriftBench, startDriftBench } from "./harness.js";

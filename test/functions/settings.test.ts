@@ -2,7 +2,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { loadSettings, SettingsError } from "../../shared/settings.js";
+import { loadSettings, SettingsError } from "../../shared/composition/settings.js";
 
 const base = {
   GITHUB_WEBHOOK_SECRET: "0123456789abcdef-secret",

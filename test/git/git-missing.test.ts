@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { checkGitAvailable, GIT_MISSING_MESSAGE } from "../../shared/git/git-available.js";
+import { checkGitAvailable, GIT_MISSING_MESSAGE } from "../../shared/adapters/git/git-available.js";
 
 const noGitPath = () => mkdtempSync(join(tmpdir(), "no-git-"));
 

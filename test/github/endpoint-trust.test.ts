@@ -1,7 +1,7 @@
 /** Which devices a pull-request plan may contact: only what the default branch says. */
 import { describe, expect, it } from "vitest";
-import { decideObservation } from "../../shared/github/endpoint-trust.js";
-import { type FleetLoad, parseManifestText } from "../../shared/manifest/load.js";
+import { decideObservation } from "../../shared/core/trust/endpoint-trust.js";
+import { type FleetLoad, parseManifestText } from "../../shared/core/manifest/load.js";
 
 const device = (extra = "", endpoint = "https://management.dev-1.contoso.com") => `apiVersion: ase-gitops/v1
 kind: EdgeDevice

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { parseManifestText } from "../../shared/manifest/load.js";
+import { parseManifestText } from "../../shared/core/manifest/load.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 

@@ -4,8 +4,8 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { GitHubError, toGitHubError } from "../../shared/github/errors.js";
-import { createGitHubClients } from "../../shared/github/octokit-client.js";
+import { GitHubError, toGitHubError } from "../../shared/adapters/github/errors.js";
+import { createGitHubClients } from "../../shared/adapters/github/octokit-client.js";
 import { LOOPBACK_TOKEN_USER, startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
 
 let github: FakeGitHub;

@@ -3,11 +3,11 @@
  * planner -> fake GitHub API. Checks the sticky comment, the check run and its annotations.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readCommentMeta, PLAN_MARKER } from "../../shared/github/plan-comment.js";
-import { runPlanJob } from "../../shared/github/plan-pull-request.js";
-import type { ObserveTarget } from "../../shared/github/endpoint-trust.js";
-import type { ObservePort } from "../../shared/github/observe-port.js";
-import type { Runtime } from "../../functions/runtime/compose.js";
+import { readCommentMeta, PLAN_MARKER } from "../../shared/core/report/plan-comment.js";
+import { runPlanJob } from "../../shared/use-cases/plan-pull-request/plan-pull-request.js";
+import type { ObserveTarget } from "../../shared/core/trust/endpoint-trust.js";
+import type { ObservePort } from "../../shared/ports/observe.js";
+import type { Runtime } from "../../shared/composition/runtime.js";
 import { fleetRepo, type Harness, PullRequestDriver, startHarness } from "../helpers/plan-harness.js";
 import type { TestRepo } from "../helpers/git-repos.js";
 import { deviceManifest, REPO } from "../helpers/webhook-fixtures.js";

@@ -3,7 +3,7 @@
  * comment), annotation batches of 50, GitHub errors during a job (retry vs give up).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { COMMENT_LIMIT, PLAN_MARKER } from "../../shared/github/plan-comment.js";
+import { COMMENT_LIMIT, PLAN_MARKER } from "../../shared/core/report/plan-comment.js";
 import { fleetRepo, type Harness, PullRequestDriver, startHarness } from "../helpers/plan-harness.js";
 import type { TestRepo } from "../helpers/git-repos.js";
 import { deviceManifest, REPO } from "../helpers/webhook-fixtures.js";

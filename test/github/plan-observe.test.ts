@@ -4,8 +4,8 @@
  */
 import YAML from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createRuntime } from "../../functions/runtime/compose.js";
-import { PLAN_MARKER } from "../../shared/github/plan-comment.js";
+import { createRuntime } from "../../shared/composition/runtime.js";
+import { PLAN_MARKER } from "../../shared/core/report/plan-comment.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import { at, manifest, testEnv } from "../simulator/fixtures.js";
 import { fleetRepo, type Harness, PullRequestDriver, startHarness } from "../helpers/plan-harness.js";

@@ -6,12 +6,12 @@ import type { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSweepHandler } from "../../functions/deliverySweep.js";
 import { createWebhookHandler } from "../../functions/githubWebhook.js";
-import { PlanJob, QUEUES } from "../../shared/github/job-messages.js";
-import type { WebhookDeps } from "../../shared/github/webhook-router.js";
-import { verifySignature } from "../../shared/github/webhook-signature.js";
-import { createDeliveryLog, DELIVERIES_TABLE, type DeliveryLog } from "../../shared/store/delivery-log.js";
-import { createJobQueue } from "../../shared/store/job-queue.js";
-import { createStorageClients } from "../../shared/store/storage-clients.js";
+import { PlanJob, QUEUES } from "../../shared/core/messages/jobs.js";
+import type { WebhookDeps } from "../../shared/use-cases/accept-webhook/webhook-router.js";
+import { verifySignature } from "../../shared/core/trust/webhook-signature.js";
+import { createDeliveryLog, DELIVERIES_TABLE, type DeliveryLog } from "../../shared/adapters/store/delivery-log.js";
+import { createJobQueue } from "../../shared/adapters/store/job-queue.js";
+import { createStorageClients } from "../../shared/adapters/store/storage-clients.js";
 import { type Azurite, startAzurite } from "../helpers/azurite.js";
 import { httpRequest, invocationContext, peekJobs, queueClient } from "../helpers/functions-host.js";
 import {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { renderEdgeDeviceJsonSchema, renderRolloutPolicyJsonSchema } from "../../shared/manifest/json-schema.js";
+import { renderEdgeDeviceJsonSchema, renderRolloutPolicyJsonSchema } from "../../shared/core/manifest/json-schema.js";
 
 describe("schemas/edge-device.schema.json", () => {
   it("is in sync with the zod schema (run `npm run schema` after changing it)", async () => {

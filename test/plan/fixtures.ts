@@ -1,8 +1,8 @@
 /** Builders for manifests and observed states, shared by the planner tests. */
-import { EdgeDevice } from "../../shared/manifest/schema.js";
-import { ObservedDevice } from "../../shared/plan/observed.js";
-import { planDevice } from "../../shared/plan/planner.js";
-import type { DevicePlan } from "../../shared/plan/types.js";
+import { EdgeDevice } from "../../shared/core/manifest/schema.js";
+import { ObservedDevice } from "../../shared/core/plan/observed.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
+import type { DevicePlan } from "../../shared/core/plan/types.js";
 
 export const T4 = "Standard_NC4as_T4_v3";
 export const T4_2GPU = "Standard_NC32as_2T4_v1";

@@ -5,14 +5,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import * as claims from "../../shared/claims/model.js";
-import type { ClaimResult, ClaimState } from "../../shared/claims/model.js";
-import { gpusOfSize } from "../../shared/claims/sizes.js";
-import { EdgeDevice } from "../../shared/manifest/schema.js";
-import { desiredFromManifest } from "../../shared/plan/desired.js";
-import { ObservedDevice } from "../../shared/plan/observed.js";
-import { initialState, planDevice } from "../../shared/plan/planner.js";
-import { STEP_ACTIONS, type DevicePlan, type GpuClaims } from "../../shared/plan/types.js";
+import * as claims from "../../shared/core/claims/model.js";
+import type { ClaimResult, ClaimState } from "../../shared/core/claims/model.js";
+import { gpusOfSize } from "../../shared/core/claims/sizes.js";
+import { EdgeDevice } from "../../shared/core/manifest/schema.js";
+import { desiredFromManifest } from "../../shared/core/plan/desired.js";
+import { ObservedDevice } from "../../shared/core/plan/observed.js";
+import { initialState, planDevice } from "../../shared/core/plan/planner.js";
+import { STEP_ACTIONS, type DevicePlan, type GpuClaims } from "../../shared/core/plan/types.js";
 
 const SIZES = [
   "Standard_NC4as_T4_v3",

@@ -4,10 +4,10 @@
  * per stop window; and through the simulator, a device walks the hops one install at a time.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { updatePath } from "../../shared/claims/update-paths.js";
-import { applyFleet, deviceSettingsFromEnv } from "../../shared/device/index.js";
-import type { ObservedDevice } from "../../shared/plan/observed.js";
-import { planDevice } from "../../shared/plan/planner.js";
+import { updatePath } from "../../shared/core/claims/update-paths.js";
+import { applyFleet, deviceSettingsFromEnv } from "../../shared/composition/device.js";
+import type { ObservedDevice } from "../../shared/core/plan/observed.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import { at, manifest as simManifest, testEnv } from "../simulator/fixtures.js";
 import { T4, errorCodes, manifest, observed, warningCodes } from "./fixtures.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ChangedFile } from "../../shared/git/changed-files.js";
-import { parseManifestText } from "../../shared/manifest/load.js";
-import type { FleetLoad } from "../../shared/manifest/load.js";
-import { affectedDevices } from "../../shared/reconcile/affected-devices.js";
+import type { ChangedFile } from "../../shared/core/changes/changed-files.js";
+import { parseManifestText } from "../../shared/core/manifest/load.js";
+import type { FleetLoad } from "../../shared/core/manifest/load.js";
+import { affectedDevices } from "../../shared/core/changes/affected-devices.js";
 
 const doc = (name: string) => `apiVersion: ase-gitops/v1\nkind: EdgeDevice\nmetadata: { name: ${name} }\nspec:\n  gpu: { count: 1 }\n`;
 

@@ -3,17 +3,17 @@
  * queue, and a device whose operations take a given number of checks. Each fake fails the
  * test by throwing when it is used in a way the real one would refuse.
  */
-import type { ApplyJobDeps } from "../../shared/reconcile/apply-job.js";
-import type { ApplyJob } from "../../shared/reconcile/messages.js";
-import type { DeviceAction, DevicePort, OperationProgress, OperationRef, VmRecord } from "../../shared/device/port.js";
-import { DeviceError } from "../../shared/device/errors.js";
-import { DEFAULT_RETRY } from "../../shared/device/retry.js";
-import type { DeviceSettings } from "../../shared/device/settings.js";
-import { extensionDeploymentName, vmDeploymentName } from "../../shared/device/templates.js";
-import type { CachedRepo, RepoCache } from "../../shared/git/repo-cache.js";
-import type { ApplyJournal, JournalEntry } from "../../shared/store/apply-journal.js";
-import { createApplyLocks, memoryLockRows } from "../../shared/store/apply-locks.js";
-import type { DeviceResult, DeviceState, ReconcileRuns } from "../../shared/store/reconcile-runs.js";
+import type { ApplyJobDeps } from "../../shared/use-cases/apply-device/apply-job.js";
+import type { ApplyJob } from "../../shared/core/messages/apply.js";
+import type { DeviceAction, DevicePort, OperationProgress, OperationRef, VmRecord } from "../../shared/ports/device.js";
+import { DeviceError } from "../../shared/adapters/device/errors.js";
+import { DEFAULT_RETRY } from "../../shared/use-cases/observe-device/retry.js";
+import type { DeviceSettings } from "../../shared/composition/device-settings.js";
+import { extensionDeploymentName, vmDeploymentName } from "../../shared/core/device/templates.js";
+import type { CachedRepo, RepoCache } from "../../shared/adapters/git/repo-cache.js";
+import type { ApplyJournal, JournalEntry } from "../../shared/adapters/store/apply-journal.js";
+import { createApplyLocks, memoryLockRows } from "../../shared/adapters/store/apply-locks.js";
+import type { DeviceResult, DeviceState, ReconcileRuns } from "../../shared/adapters/store/reconcile-runs.js";
 import { deviceManifest, vmEntry } from "../e2e/fleet-fixtures.js";
 
 export const REPO = "octo/fleet";

@@ -4,7 +4,7 @@
  * pushed commit takes over, a lost lock stops the turn, and every outcome is written once.
  */
 import { describe, expect, it } from "vitest";
-import { runApplyJob } from "../../shared/reconcile/apply-job.js";
+import { runApplyJob } from "../../shared/use-cases/apply-device/apply-job.js";
 import { REPO, fakeDevice, harness, job, manifestWith, sha, vmDeploymentName } from "./apply-fakes.js";
 
 const ATTEMPT = { attempt: 1, maxAttempts: 5 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RolloutPolicy, parseDuration } from "../../shared/rollout/policy.js";
-import { assignWaves } from "../../shared/rollout/waves.js";
+import { RolloutPolicy, parseDuration } from "../../shared/core/rollout/policy.js";
+import { assignWaves } from "../../shared/core/rollout/waves.js";
 
 const policy = (spec: Record<string, unknown>) =>
   RolloutPolicy.parse({ apiVersion: "ase-gitops/v1", kind: "RolloutPolicy", metadata: { name: "default" }, spec });

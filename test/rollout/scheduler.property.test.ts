@@ -8,9 +8,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MaintenanceWindow, WEEKDAYS } from "../../shared/rollout/policy.js";
-import { schedule, type DeviceRolloutState } from "../../shared/rollout/scheduler.js";
-import type { AssignedWave } from "../../shared/rollout/waves.js";
+import { MaintenanceWindow, WEEKDAYS } from "../../shared/core/rollout/policy.js";
+import { schedule, type DeviceRolloutState } from "../../shared/core/rollout/scheduler.js";
+import type { AssignedWave } from "../../shared/core/rollout/waves.js";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MaintenanceWindow } from "../../shared/rollout/policy.js";
-import { isInsideWindow, nextOpening } from "../../shared/rollout/windows.js";
+import { MaintenanceWindow } from "../../shared/core/rollout/policy.js";
+import { isInsideWindow, nextOpening } from "../../shared/core/rollout/windows.js";
 
 const at = (iso: string) => Date.parse(iso);
 const window = (w: Record<string, unknown>) => MaintenanceWindow.parse(w);

@@ -3,9 +3,9 @@ import { TableClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Azurite, startAzurite } from "../helpers/azurite.js";
-import { APPLY_JOURNAL_TABLE, createApplyJournal } from "../../shared/store/apply-journal.js";
-import { createJobQueue, decodeQueueMessage } from "../../shared/store/job-queue.js";
-import { createStorageClients } from "../../shared/store/storage-clients.js";
+import { APPLY_JOURNAL_TABLE, createApplyJournal } from "../../shared/adapters/store/apply-journal.js";
+import { createJobQueue, decodeQueueMessage } from "../../shared/adapters/store/job-queue.js";
+import { createStorageClients } from "../../shared/adapters/store/storage-clients.js";
 
 let azurite: Azurite;
 beforeAll(async () => {

@@ -5,8 +5,8 @@
  * Real simulator, real HTTPS, a real stranger's server (trusted, so TLS is not what saves us).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deviceSettingsFromEnv, observeFleet } from "../../shared/device/index.js";
-import { tokenEndpointProblem } from "../../shared/device/host-guard.js";
+import { deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
+import { tokenEndpointProblem } from "../../shared/adapters/device/host-guard.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import { type RecordingServer, startRecordingServer } from "../helpers/recording-https.js";
 import { at, manifest, testEnv } from "../simulator/fixtures.js";

@@ -5,10 +5,10 @@
  * the stranger never sees the bearer token, and its "Succeeded" is never believed.
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
-import { deviceSettingsFromEnv, observeFleet } from "../../shared/device/index.js";
-import { withDevice } from "../../shared/device/connect.js";
-import type { DeviceError } from "../../shared/device/errors.js";
-import type { EdgeDevice } from "../../shared/manifest/schema.js";
+import { deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
+import { withDevice } from "../../shared/adapters/device/connect.js";
+import type { DeviceError } from "../../shared/adapters/device/errors.js";
+import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
 import type { SimulatorOptions } from "../../simulator/index.js";
 import { type RecordingServer, startRecordingServer } from "../helpers/recording-https.js";

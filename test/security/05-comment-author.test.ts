@@ -7,8 +7,8 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createGitHubClients } from "../../shared/github/octokit-client.js";
-import { PLAN_MARKER } from "../../shared/github/plan-comment.js";
+import { createGitHubClients } from "../../shared/adapters/github/octokit-client.js";
+import { PLAN_MARKER } from "../../shared/core/report/plan-comment.js";
 import { LOOPBACK_APP_BOT, LOOPBACK_TOKEN_USER } from "../helpers/fake-github.js";
 import { fleetRepo, PullRequestDriver } from "../helpers/plan-harness.js";
 import { deviceManifest, REPO } from "../helpers/webhook-fixtures.js";

@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DriftSelector, selectDevices } from "../../shared/drift/select.js";
-import { loadFleet } from "../../shared/manifest/load.js";
-import { DeviceName, VmName } from "../../shared/manifest/schema.js";
+import { DriftSelector, selectDevices } from "../../shared/core/drift/select.js";
+import { loadFleet } from "../../shared/core/manifest/load.js";
+import { DeviceName, VmName } from "../../shared/core/manifest/schema.js";
 import { runCli } from "../cli/run-cli.js";
 
 const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype);

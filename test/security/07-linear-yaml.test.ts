@@ -11,10 +11,10 @@
  */
 import { LineCounter, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { MAX_ERRORS_PER_DOCUMENT, parseManifestText } from "../../shared/manifest/load.js";
-import { EdgeDevice } from "../../shared/manifest/schema.js";
-import type { ObservedDevice } from "../../shared/plan/observed.js";
-import { planDevice } from "../../shared/plan/planner.js";
+import { MAX_ERRORS_PER_DOCUMENT, parseManifestText } from "../../shared/core/manifest/load.js";
+import { EdgeDevice } from "../../shared/core/manifest/schema.js";
+import type { ObservedDevice } from "../../shared/core/plan/observed.js";
+import { planDevice } from "../../shared/core/plan/planner.js";
 import { YAML_SHAPES } from "../helpers/yaml-shapes.js";
 
 const BYTES = 256 * 1024;

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderEdgeDeviceJsonSchema } from "../../shared/manifest/json-schema.js";
+import { renderEdgeDeviceJsonSchema } from "../../shared/core/manifest/json-schema.js";
 import { runCli } from "../cli/run-cli.js";
 
 const PLACEHOLDER = "11111111-2222-3333-4444-555555555555";

@@ -6,8 +6,8 @@
  * apply report, with octokit and the loopback GitHub API.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { codeBlock, inline } from "../../shared/markdown/escape.js";
-import { renderApplyReport } from "../../shared/reconcile/apply-report.js";
+import { codeBlock, inline } from "../../shared/core/markdown/escape.js";
+import { renderApplyReport } from "../../shared/use-cases/reconcile-push/apply-report.js";
 import { addVmByHand } from "../drift/fixtures.js";
 import { type DriftBench, startDriftBench } from "../drift/harness.js";
 import { fleetRepo, PullRequestDriver } from "../helpers/plan-harness.js";

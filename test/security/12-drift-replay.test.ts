@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDriftHttpHandler } from "../../functions/driftHttp.js";
 import { type HttpHost, startHttpHost } from "../../runtime/http-host.js";
 import type { RegisteredFunction } from "../../runtime/functions-core-shim.js";
-import { signDriftRequest } from "../../shared/drift/drift-signature.js";
+import { signDriftRequest } from "../../shared/core/trust/drift-signature.js";
 import { PROJECT_ROOT } from "../cli/run-cli.js";
 import { type DriftBench, startDriftBench } from "../drift/harness.js";
 import { manifest } from "../simulator/fixtures.js";

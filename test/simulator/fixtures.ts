@@ -1,6 +1,6 @@
 /** Shared test fixtures: manifests, a raw HTTPS client for the simulator's REST API. */
 import { request } from "node:https";
-import type { EdgeDevice } from "../../shared/manifest/schema.js";
+import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
 import type { Simulator } from "../../simulator/index.js";
 
 export const SUBSCRIPTION = "11111111-2222-4333-8444-555555555555";

@@ -5,9 +5,9 @@
  */
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSettings, SettingsError } from "../../shared/settings.js";
-import { createBlobServiceClient, createQueueServiceClient, createStorageClients } from "../../shared/store/storage-clients.js";
-import { resolveStorageConnection, storageCredential } from "../../shared/store/storage-connection.js";
+import { loadSettings, SettingsError } from "../../shared/composition/settings.js";
+import { createBlobServiceClient, createQueueServiceClient, createStorageClients } from "../../shared/adapters/store/storage-clients.js";
+import { resolveStorageConnection, storageCredential } from "../../shared/adapters/store/storage-connection.js";
 import { type Azurite, startAzurite } from "../helpers/azurite.js";
 
 const app = { GITHUB_WEBHOOK_SECRET: "0123456789abcdef-secret", GITHUB_TOKEN: "t", ASE_GITOPS_REPOSITORIES: "o/r" };
