@@ -24,7 +24,7 @@ describe("git on the host", () => {
 
   it("makes the repo cache fail fast with GIT_MISSING in a process whose PATH has no git", async () => {
     // The compiled module in a child process: PATH is the process's own, as on a Function App.
-    const module = pathToFileURL(resolve("dist/shared/git/repo-cache.js")).href;
+    const module = pathToFileURL(resolve("dist/shared/adapters/git/repo-cache.js")).href;
     const script = `
       const { createRepoCache } = await import(${JSON.stringify(module)});
       const cache = createRepoCache(${JSON.stringify(join(noGitPath(), "cache"))}, { githubServerUrl: "https://github.com", allowLocalRepositories: false });

@@ -1,5 +1,5 @@
 /**
- * The project's own ARM templates (shared/device/templates/) and their parameters:
+ * The project's own ARM templates (shared/core/device/templates/) and their parameters:
  * CreateVM.json's parameters (domain.md §5, §9) for NIC + VM, with SSH keys, a named password
  * credential and customData, and the GPU driver extension with
  * the publisher, type and typeHandlerVersion for the OS and release (domain.md §4).
