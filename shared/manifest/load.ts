@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { type Document, LineCounter, parseAllDocuments } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
 import type { PlanError } from "../plan/types.js";
 import { fastParseManifestText } from "./fast-parse.js";
@@ -16,6 +16,7 @@ import { RolloutPolicy, ROLLOUT_KIND } from "../rollout/policy.js";
 import type { LoadedRolloutPolicy } from "../rollout/rollout-plan.js";
 import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
 import { keyProblems } from "./yaml-keys.js";
+import { yamlModule } from "./yaml-module.js";
 import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
 
 /** A manifest larger than this is refused unread: no device needs it, an attack might. */
@@ -203,6 +204,7 @@ function refusedText(text: string, file: string): ManifestFileResult | undefined
 /** The positional path: every error and every device carries its source lines. */
 function parseWithPositions(text: string, file: string, options: ParseOptions): ManifestFileResult {
   const result: ManifestFileResult = { devices: [], invalid: [] };
+  const { LineCounter, parseAllDocuments } = yamlModule();
   const lineCounter = new LineCounter();
   // Duplicate keys are found by keyProblems in one pass: yaml's uniqueKeys is quadratic.
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });

@@ -21,9 +21,9 @@ const PREFIX: ParseOptions = { credentialPrefix: "DEVICE_" };
 /** Kubernetes already holds both GPUs of `busy`: plans with errors and warnings tied to lines. */
 const OBSERVED: ObservedState = {
   devices: {
-    busy: { kubernetes: { configured: true, gpus: 2 }, virtualMachines: [{ name: "old", size: "Standard_NC4as_T4_v3", powerState: "running", gpuExtension: "installed", managed: true }] },
+    busy: { kubernetes: { configured: true, gpus: 2 }, virtualMachines: [{ name: "old", size: "Standard_NC4as_T4_v3", powerState: "running", gpuExtension: "succeeded", managed: true }] },
   },
-} as ObservedState;
+};
 
 function yamlFiles(folder: string): string[] {
   const found: string[] = [];
@@ -128,7 +128,7 @@ describe("fast tier and positional path agree (issue 16)", () => {
     vms: fc.array(vm, { maxLength: 4 }),
   });
 
-  function manifestText(d: fc.RecordValue<typeof device extends fc.Arbitrary<infer T> ? T : never>): string {
+  function manifestText(d: typeof device extends fc.Arbitrary<infer T> ? T : never): string {
     const lines = ["apiVersion: ase-gitops/v1", `kind: ${d.kind}`, "metadata:", `  name: ${d.name}`];
     if (d.labels) lines.push(`  labels: { ${Object.entries(d.labels).map(([k, v]) => `${k}: ${v}`).join(", ")} }`);
     lines.push("spec:", "  gpu:", `    count: ${d.gpus}`, `  softwareVersion: ${d.software}`);
