@@ -5,10 +5,11 @@
  * document valid, no error to place. Anything else (a js-yaml error, a zod error, a kind
  * mistake, a credential problem, a construct the two parsers read differently) returns
  * undefined and the caller re-parses that one file with positions. Device lines are lazy:
- * computed by the positional path the first time the planner asks for one.
+ * placed from js-yaml's events (event-lines.ts) the first time the planner asks for one.
  */
 import { CORE_SCHEMA, loadAll } from "js-yaml";
 import type { LoadedDevice, ManifestFileResult, ManifestLines, ParseOptions } from "./load.js";
+import { linesFromEvents } from "./event-lines.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
 import { kindMistake } from "./kind-check.js";
 import { ROLLOUT_KIND } from "../rollout/policy.js";
@@ -16,10 +17,10 @@ import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
 
 /**
  * Text the two parsers may read differently, sent to the positional path unread: directives
- * (`%YAML 1.1` switches yaml's schema), tags, `__proto__` keys (refused with a line), and
+ * (`%YAML 1.1` switches yaml's schema), tags and anchors, `__proto__` keys (refused with a line), and
  * empty or explicit keys (`: x`, `? x`: js-yaml names an empty key "null", yaml "").
  */
-const NEEDS_POSITIONAL = /^%|__proto__|(?:^|[\s,[{])(?:!|[?:](?:\s|$))/m;
+const NEEDS_POSITIONAL = /^%|__proto__|(?:^|[\s,[{])(?:[!&]|[?:](?:\s|$))/m;
 /** yaml refuses implicit keys over 1024 characters; js-yaml does not. Longer keys go positional. */
 const MAX_FAST_KEY_LENGTH = 256;
 /** A plain number too large for a double: yaml reads Infinity, js-yaml keeps the text. */
@@ -72,7 +73,7 @@ export function fastParseManifestText(
   }
   const devices: LoadedDevice[] = [];
   let reparsed: ManifestFileResult | undefined;
-  for (const value of documents) {
+  for (const [documentIndex, value] of documents.entries()) {
     if (!isRecord(value)) continue;
     if (readsDifferently(value)) return undefined;
     // A rollout policy carries its document line: rare (one per fleet), so read positionally.
@@ -84,7 +85,10 @@ export function fastParseManifestText(
     const parsed = EdgeDevice.safeParse(value);
     if (!parsed.success || manifestCredentialProblem(parsed.data, options)) return undefined;
     const index = devices.length;
+    const manifest = parsed.data;
     const lines = lazyLines(() => {
+      const placed = linesFromEvents(text, documentIndex, manifest);
+      if (placed) return placed;
       reparsed ??= positional();
       const device = reparsed.devices[index];
       if (!device) throw new Error(`${file}: the positional parse found no device ${index + 1}`);
