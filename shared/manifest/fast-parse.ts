@@ -42,6 +42,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function hasNonTextLabel(document: Record<string, unknown>): boolean {
+  const labels = isRecord(document.metadata) ? document.metadata.labels : undefined;
+  if (!isRecord(labels)) return false;
+  for (const key of Object.keys(labels)) if (typeof labels[key] !== "string") return true;
+  return false;
+}
+
 /** ManifestLines whose fields are computed on first read (and then kept). */
 function lazyLines(compute: () => ManifestLines): ManifestLines {
   let lines: ManifestLines | undefined;
@@ -82,6 +89,9 @@ export function fastParseManifestText(
       if (kindMistake(value) !== undefined) return undefined;
       continue;
     }
+    // A label map zod would refuse goes positional unvalidated: zod reports every bad label,
+    // and a 1 MiB map of them would be validated twice.
+    if (hasNonTextLabel(value)) return undefined;
     const parsed = EdgeDevice.safeParse(value);
     if (!parsed.success || manifestCredentialProblem(parsed.data, options)) return undefined;
     const index = devices.length;
