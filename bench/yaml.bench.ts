@@ -24,13 +24,14 @@ function median(work: () => unknown): number {
   return samples.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
 }
 
-console.log(`| shape (${(BYTES / 1024).toFixed(0)} KiB) | load (ms) | bare yaml parse (ms) |`);
-console.log("|---|---|---|");
+console.log(`| shape (${(BYTES / 1024).toFixed(0)} KiB) | load (ms) | positional path only (ms) | bare yaml parse (ms) |`);
+console.log("|---|---|---|---|");
 for (const [shape, make] of Object.entries(YAML_SHAPES)) {
   const text = make(BYTES);
   const load = median(() => parseManifestText(text, "big.yaml"));
+  const positional = median(() => parseManifestText(text, "big.yaml", { positional: true }));
   const bare = shape === "deep flow nesting" ? Number.NaN : median(() => parseAllDocuments(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false }));
-  console.log(`| ${shape} | ${load.toFixed(0)} | ${Number.isNaN(bare) ? "(not run: seconds)" : bare.toFixed(0)} |`);
+  console.log(`| ${shape} | ${load.toFixed(0)} | ${positional.toFixed(0)} | ${Number.isNaN(bare) ? "(not run: seconds)" : bare.toFixed(0)} |`);
 }
 
 function bigDevice(n: number): { manifest: EdgeDevice; observed: ObservedDevice } {
@@ -56,3 +57,17 @@ for (const n of [2_000, 8_000, 32_000]) {
   const { manifest, observed } = bigDevice(n);
   console.log(`| ${n.toLocaleString("en")} | ${median(() => planDevice({ manifest, file: "big.yaml" }, observed)).toFixed(0)} |`);
 }
+
+// Observed VMs only (issue 16): a small manifest against 1,000 and 3,000 observed VMs.
+const observedOnly = (n: number) => {
+  const { manifest } = bigDevice(10);
+  const observed: ObservedDevice = {
+    kubernetes: { configured: false, gpus: 0 },
+    virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `seen-${i}`, size: "Standard_D1_v2", powerState: i % 7 ? "running" : "stopped", gpuExtension: "none", managed: i % 5 !== 0 })),
+  };
+  return median(() => planDevice({ manifest, file: "big.yaml" }, observed));
+};
+observedOnly(3_000); // warm the JIT
+const observed1k = observedOnly(1_000);
+const observed3k = observedOnly(3_000);
+console.log(`\n| observed VMs on one device | plan (ms) |\n|---|---|\n| 1,000 | ${observed1k.toFixed(1)} |\n| 3,000 | ${observed3k.toFixed(1)} (${(observed3k / observed1k).toFixed(2)}x) |`);

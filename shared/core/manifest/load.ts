@@ -5,17 +5,19 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { type Document, LineCounter, parseAllDocuments } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
 import type { PlanError } from "../plan/types.js";
-import { credentialNameProblem } from "./credential-name.js";
+import { fastParseManifestText } from "./fast-parse.js";
 import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
 import { kindMistake } from "./kind-check.js";
+import { manifestCredentialProblem } from "./manifest-credential.js";
 import { diskReader, resolveFileResult } from "./referenced-files.js";
 import { RolloutPolicy, ROLLOUT_KIND } from "../rollout/policy.js";
 import type { LoadedRolloutPolicy } from "../rollout/rollout-plan.js";
 import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
 import { keyProblems } from "./yaml-keys.js";
+import { yamlModule } from "./yaml-module.js";
 import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
 
 /** A manifest larger than this is refused unread: no device needs it, an attack might. */
@@ -97,6 +99,11 @@ export interface ParseOptions {
    * that only read device names); the device adapters refuse such a name again at use.
    */
   credentialPrefix?: string;
+  /**
+   * Parse every file with source positions (the reference path) instead of the fast tier,
+   * which re-parses with positions only the files that need a line. Same output either way.
+   */
+  positional?: boolean;
 }
 
 export interface LoadFleetOptions extends ParseOptions {
@@ -189,17 +196,32 @@ export async function loadManifestFile(path: string, file: string, options: Pars
 
 /** Parses the text of one manifest file (exported for callers that read from git objects). */
 export function parseManifestText(text: string, file: string, options: ParseOptions = {}): ManifestFileResult {
-  const result: ManifestFileResult = { devices: [], invalid: [] };
+  const refused = refusedText(text, file);
+  if (refused) return refused;
+  if (!options.positional) {
+    const fast = fastParseManifestText(text, file, options, () => parseWithPositions(text, file, options));
+    if (fast) return fast;
+  }
+  return parseWithPositions(text, file, options);
+}
+
+/** Checks made before any YAML parser sees the text. */
+function refusedText(text: string, file: string): ManifestFileResult | undefined {
   if (text.includes("\u0000")) {
-    result.invalid.push(fileError(file, "file contains NUL bytes; a manifest is YAML text"));
-    return result;
+    return { devices: [], invalid: [fileError(file, "file contains NUL bytes; a manifest is YAML text")] };
   }
   const deepAt = flowTooDeepAt(text);
   if (deepAt >= 0) {
     const line = text.slice(0, deepAt).split("\n").length;
-    result.invalid.push(fileError(file, `YAML syntax error: collections nested more than ${MAX_FLOW_DEPTH} deep`, line));
-    return result;
+    return { devices: [], invalid: [fileError(file, `YAML syntax error: collections nested more than ${MAX_FLOW_DEPTH} deep`, line)] };
   }
+  return undefined;
+}
+
+/** The positional path: every error and every device carries its source lines. */
+function parseWithPositions(text: string, file: string, options: ParseOptions): ManifestFileResult {
+  const result: ManifestFileResult = { devices: [], invalid: [] };
+  const { LineCounter, parseAllDocuments } = yamlModule();
   const lineCounter = new LineCounter();
   // Duplicate keys are found by keyProblems in one pass: yaml's uniqueKeys is quadratic.
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -281,27 +303,12 @@ function readDocument(doc: Document, file: string, lineCounter: LineCounter, opt
   if (!parsed.success) {
     return { name, file, errors: capErrors(parsed.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter))) };
   }
-  const credential = credentialProblem(parsed.data, options);
+  const credential = manifestCredentialProblem(parsed.data, options);
   if (credential) {
     const error: PlanError = { code: "INVALID_MANIFEST", message: credential.message, file, line: lineOfPath(doc, credential.path, lineCounter) };
     return { name: parsed.data.metadata.name, file, errors: [error] };
   }
   return { manifest: parsed.data, file, lines: manifestLines(doc, parsed.data, lineCounter) };
-}
-
-/** A credential-naming field outside the device credential namespace: spec.arm.credential, VM admin passwords. */
-function credentialProblem(manifest: EdgeDevice, options: ParseOptions): { path: DocPath; message: string } | undefined {
-  if (options.credentialPrefix === undefined) return undefined;
-  const named: Array<{ path: DocPath; name: string }> = [];
-  if (manifest.spec.arm) named.push({ path: ["spec", "arm", "credential"], name: manifest.spec.arm.credential });
-  manifest.spec.virtualMachines.forEach((vm, index) => {
-    if (vm.adminPassword) named.push({ path: ["spec", "virtualMachines", index, "adminPassword", "credential"], name: vm.adminPassword.credential });
-  });
-  for (const { path, name } of named) {
-    const problem = credentialNameProblem(name, options.credentialPrefix);
-    if (problem) return { path, message: `${formatPath(path)}: ${problem}` };
-  }
-  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,8 @@
  * wide map took minutes) and `__proto__` keys (zod drops them silently, so a typo or a trick
  * would pass unseen). Iterative, so deep nesting cannot overflow the stack here.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import type { Document, Node } from "yaml";
+import { yamlModule } from "./yaml-module.js";
 import { PROTO_KEY } from "../own-keys.js";
 
 export interface KeyProblem {
@@ -18,6 +19,7 @@ export const DUPLICATE_KEY_MESSAGE = "YAML syntax error: Map keys must be unique
 
 /** Problems with the document's keys, in source order; too many aliases is one problem. */
 export function keyProblems(doc: Document, maxAliases: number): KeyProblem[] {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlModule();
   const problems: KeyProblem[] = [];
   const stack: unknown[] = [doc.contents];
   let aliases = 0;

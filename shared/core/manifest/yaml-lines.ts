@@ -2,12 +2,13 @@
  * Maps a path into a parsed YAML document (as zod reports it) back to a source line, so
  * every manifest error can point at the line a reviewer has to change.
  */
-import { type Document, type LineCounter, isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
+import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
+import { yamlModule } from "./yaml-module.js";
 
 export type DocPath = ReadonlyArray<PropertyKey>;
 
 function keyOf(node: unknown): unknown {
-  return isScalar(node) ? node.value : node;
+  return yamlModule().isScalar(node) ? node.value : node;
 }
 
 interface Located {
@@ -24,7 +25,7 @@ function pairOf(map: YAMLMap, segment: PropertyKey): Pair | undefined {
   if (!index) {
     index = new Map();
     for (const pair of map.items) {
-      if (!isPair(pair)) continue;
+      if (!yamlModule().isPair(pair)) continue;
       const text = String(keyOf(pair.key));
       if (!index.has(text)) index.set(text, pair);
     }
@@ -36,6 +37,7 @@ function pairOf(map: YAMLMap, segment: PropertyKey): Pair | undefined {
 function walk(doc: Document, path: DocPath): Located {
   let node = doc.contents as Node | null;
   let keyNode: Node | null | undefined;
+  const { isMap, isSeq } = yamlModule();
   for (const segment of path) {
     if (isMap(node)) {
       const pair = pairOf(node, segment);

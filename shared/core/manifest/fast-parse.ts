@@ -1,0 +1,110 @@
+/**
+ * The fast tier of manifest loading (issue 16): js-yaml (core schema) reads every file, and
+ * only files that need a source line go through the positional `yaml` path of load.ts. The
+ * fast path answers only when it is sure the positional path would answer the same: every
+ * document valid, no error to place. Anything else (a js-yaml error, a zod error, a kind
+ * mistake, a credential problem, a construct the two parsers read differently) returns
+ * undefined and the caller re-parses that one file with positions. Device lines are lazy:
+ * placed from js-yaml's events (event-lines.ts) the first time the planner asks for one.
+ */
+import { CORE_SCHEMA, loadAll } from "js-yaml";
+import type { LoadedDevice, ManifestFileResult, ManifestLines, ParseOptions } from "./load.js";
+import { linesFromEvents } from "./event-lines.js";
+import { manifestCredentialProblem } from "./manifest-credential.js";
+import { kindMistake } from "./kind-check.js";
+import { ROLLOUT_KIND } from "../rollout/policy.js";
+import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
+
+/**
+ * Text the two parsers may read differently, sent to the positional path unread: directives
+ * (`%YAML 1.1` switches yaml's schema), tags and anchors, `__proto__` keys (refused with a line), and
+ * empty or explicit keys (`: x`, `? x`: js-yaml names an empty key "null", yaml "").
+ */
+const NEEDS_POSITIONAL = /^%|__proto__|(?:^|[\s,[{])(?:[!&]|[?:](?:\s|$))/m;
+/** yaml refuses implicit keys over 1024 characters; js-yaml does not. Longer keys go positional. */
+const MAX_FAST_KEY_LENGTH = 256;
+/** A plain number too large for a double: yaml reads Infinity, js-yaml keeps the text. */
+const NUMBER_LIKE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F]+$|^0o[0-7]+$/;
+
+/** Whether a value read by js-yaml holds something yaml would read otherwise. */
+function readsDifferently(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.length < 1024 && NUMBER_LIKE.test(value) && !Number.isFinite(Number(value));
+  if (typeof value !== "object" || value === null) return false;
+  if (depth > 200) return true;
+  if (Array.isArray(value)) return value.some((item) => readsDifferently(item, depth + 1));
+  for (const key of Object.keys(value)) {
+    if (key.length > MAX_FAST_KEY_LENGTH || readsDifferently(key) || readsDifferently((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function hasNonTextLabel(document: Record<string, unknown>): boolean {
+  const labels = isRecord(document.metadata) ? document.metadata.labels : undefined;
+  if (!isRecord(labels)) return false;
+  for (const key of Object.keys(labels)) if (typeof labels[key] !== "string") return true;
+  return false;
+}
+
+/** ManifestLines whose fields are computed on first read (and then kept). */
+function lazyLines(compute: () => ManifestLines): ManifestLines {
+  let lines: ManifestLines | undefined;
+  const get = () => (lines ??= compute());
+  const lazy = {} as ManifestLines;
+  for (const key of ["document", "name", "gpu", "softwareVersion", "kubernetes", "allowReconfigure", "vms"] as const) {
+    Object.defineProperty(lazy, key, { enumerable: true, get: () => get()[key] });
+  }
+  return lazy;
+}
+
+/**
+ * The devices of a file read without positions, or undefined when the file needs the
+ * positional path. `positional` parses this same file with positions (for lazy lines).
+ */
+export function fastParseManifestText(
+  text: string,
+  file: string,
+  options: ParseOptions,
+  positional: () => ManifestFileResult,
+): ManifestFileResult | undefined {
+  if (NEEDS_POSITIONAL.test(text)) return undefined;
+  let documents: unknown[];
+  try {
+    // json: false makes duplicate keys an error; aliases are rare in manifests, so any alias goes positional.
+    documents = loadAll(text, { schema: CORE_SCHEMA, json: false, maxAliases: 0 });
+  } catch {
+    return undefined;
+  }
+  const devices: LoadedDevice[] = [];
+  let reparsed: ManifestFileResult | undefined;
+  for (const [documentIndex, value] of documents.entries()) {
+    if (!isRecord(value)) continue;
+    if (readsDifferently(value)) return undefined;
+    // A rollout policy carries its document line: rare (one per fleet), so read positionally.
+    if (value.kind === ROLLOUT_KIND && value.apiVersion === API_VERSION) return undefined;
+    if (value.kind !== KIND) {
+      if (kindMistake(value) !== undefined) return undefined;
+      continue;
+    }
+    // A label map zod would refuse goes positional unvalidated: zod reports every bad label,
+    // and a 1 MiB map of them would be validated twice.
+    if (hasNonTextLabel(value)) return undefined;
+    const parsed = EdgeDevice.safeParse(value);
+    if (!parsed.success || manifestCredentialProblem(parsed.data, options)) return undefined;
+    const index = devices.length;
+    const manifest = parsed.data;
+    const lines = lazyLines(() => {
+      const placed = linesFromEvents(text, documentIndex, manifest);
+      if (placed) return placed;
+      reparsed ??= positional();
+      const device = reparsed.devices[index];
+      if (!device) throw new Error(`${file}: the positional parse found no device ${index + 1}`);
+      return device.lines;
+    });
+    devices.push({ manifest: parsed.data, file, lines });
+  }
+  return { devices, invalid: [] };
+}
