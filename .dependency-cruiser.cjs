@@ -18,19 +18,21 @@ const LAYERS = {
   outer: "^(runtime|simulator|devtools|test|bench|scripts|bin)/",
 };
 /** Node modules that reach the world (the core may hash, join paths and parse URLs). */
-const IO_BUILTINS = "^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|dns/promises|child_process|os|readline|readline/promises|worker_threads|cluster|inspector|v8|vm|process|timers|timers/promises)$";
+const IO_BUILTINS =
+  "^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|dns/promises|child_process|os|readline|readline/promises|worker_threads|cluster|inspector|v8|vm|process|timers|timers/promises)$";
 /** The SDKs; only adapters wrap them. */
 const SDKS = "(^|/)node_modules/(@azure|@octokit|simple-git|commander|cron-parser|selfsigned)/";
 const any = (...names) => names.map((n) => `(${LAYERS[n]})`).join("|");
 
-const cyclesWithin = Object.entries({ core: LAYERS.core, ports: LAYERS.ports, "use-cases": LAYERS.useCases, adapters: LAYERS.adapters })
-  .map(([name, path]) => ({
+const cyclesWithin = Object.entries({ core: LAYERS.core, ports: LAYERS.ports, "use-cases": LAYERS.useCases, adapters: LAYERS.adapters }).map(
+  ([name, path]) => ({
     name: `no-cycle-through-${name}`,
     comment: `a cycle from ${name} that leaves ${name}: some import runs back up`,
     severity: "error",
     from: { path },
     to: { circular: true, viaSomeNot: path },
-  }));
+  }),
+);
 
 module.exports = {
   forbidden: [
@@ -53,7 +55,10 @@ module.exports = {
       comment: "the core uses zod and yaml only",
       severity: "error",
       from: { path: LAYERS.core },
-      to: { dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"], pathNot: "(^|/)node_modules/(zod|yaml|js-yaml)/" },
+      to: {
+        dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"],
+        pathNot: "(^|/)node_modules/(zod|yaml|js-yaml)/",
+      },
     },
     {
       name: "ports-import-only-core",
@@ -113,7 +118,8 @@ module.exports = {
     },
     {
       name: "cli-not-adapters",
-      comment: "the CLI is an entry point like functions/: it gets adapters from the composition root (commander, and the simulator for `ase-gitops simulate`, are its own)",
+      comment:
+        "the CLI is an entry point like functions/: it gets adapters from the composition root (commander, and the simulator for `ase-gitops simulate`, are its own)",
       severity: "error",
       from: { path: LAYERS.cli },
       to: { path: `${LAYERS.adapters}|${LAYERS.functions}|^(runtime|devtools|test|bench|scripts)/` },

@@ -29,9 +29,21 @@ function deviceManifest(name: string): EdgeDevice {
     metadata: { name },
     spec: {
       gpu: { count: 2, model: "T4" },
-      arm: { endpoint: "https://127.0.0.1/", subscriptionId: SUBSCRIPTION, resourceGroup: "gpu-vms", location: "DBELocal", credential: "DEVICE_BENCH_PASSWORD" },
+      arm: {
+        endpoint: "https://127.0.0.1/",
+        subscriptionId: SUBSCRIPTION,
+        resourceGroup: "gpu-vms",
+        location: "DBELocal",
+        credential: "DEVICE_BENCH_PASSWORD",
+      },
       kubernetes: { enabled: false, allowReconfigure: false },
-      virtualMachines: ["infer-01", "infer-02"].map((vm) => ({ name: vm, size: "Standard_NC4as_T4_v3", image: "ubuntu1804", login: "none" as const, powerState: "running" as const })),
+      virtualMachines: ["infer-01", "infer-02"].map((vm) => ({
+        name: vm,
+        size: "Standard_NC4as_T4_v3",
+        image: "ubuntu1804",
+        login: "none" as const,
+        powerState: "running" as const,
+      })),
     },
   };
 }
@@ -68,7 +80,10 @@ async function run(count: number, concurrency: number): Promise<{ wallMs: number
   const sim = await startChildSimulator(manifests);
   let requests = 0;
   try {
-    const targets = manifests.map((m) => ({ manifest: { ...m, spec: { ...m.spec, arm: { ...m.spec.arm!, endpoint: sim.devices[m.metadata.name]! } } }, file: `${m.metadata.name}.yaml` }));
+    const targets = manifests.map((m) => ({
+      manifest: { ...m, spec: { ...m.spec, arm: { ...m.spec.arm!, endpoint: sim.devices[m.metadata.name]! } } },
+      file: `${m.metadata.name}.yaml`,
+    }));
     const settings = deviceSettingsFromEnv({
       DEVICE_BENCH_PASSWORD: "simulator",
       ASE_GITOPS_DEVICE_CA: sim.ca,
@@ -94,10 +109,17 @@ async function run(count: number, concurrency: number): Promise<{ wallMs: number
     }
     const wallMs = performance.now() - start;
     const cpu = process.cpuUsage(cpu0);
-    if (process.env.BENCH_VERBOSE) console.log(`  controller CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wallMs.toFixed(0)} ms wall`);
+    if (process.env.BENCH_VERBOSE)
+      console.log(`  controller CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wallMs.toFixed(0)} ms wall`);
     const failed = results.filter((r) => r.status !== "converged");
     for (const f of failed.slice(0, 3)) console.log(`  ${f.device}: ${f.status} ${f.error?.code}: ${f.error?.message}`);
-    return { wallMs, converged: results.length - failed.length, get requests() { return requests; } };
+    return {
+      wallMs,
+      converged: results.length - failed.length,
+      get requests() {
+        return requests;
+      },
+    };
   } finally {
     requests = await sim.close();
   }

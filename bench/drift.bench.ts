@@ -29,7 +29,13 @@ function manifestOf(i: number): EdgeDevice {
     spec: {
       gpu: { count: gpus, model: "T4" },
       ...(i % 2 === 0 ? { softwareVersion: "2303" } : {}),
-      arm: { endpoint: "https://127.0.0.1/", subscriptionId: SUBSCRIPTION, resourceGroup: "gpu-vms", location: "DBELocal", credential: "DEVICE_PASSWORD" },
+      arm: {
+        endpoint: "https://127.0.0.1/",
+        subscriptionId: SUBSCRIPTION,
+        resourceGroup: "gpu-vms",
+        location: "DBELocal",
+        credential: "DEVICE_PASSWORD",
+      },
       kubernetes: { enabled: i % 3 === 0, allowReconfigure: false },
       virtualMachines: [
         { name: "infer-01", size: "Standard_NC4as_T4_v3", image: "ubuntu1804", login: "none" as const, powerState: "running" },
@@ -45,7 +51,9 @@ function observedOf(m: EdgeDevice, i: number): ObservedDevice {
     ...(m.spec.softwareVersion ? { softwareVersion: m.spec.softwareVersion } : {}),
     kubernetes: { configured: m.spec.kubernetes.enabled, gpus: m.spec.kubernetes.enabled && m.spec.gpu.count === 2 ? 1 : 0 },
     virtualMachines: m.spec.virtualMachines.map((vm) => ({
-      name: vm.name, size: vm.size, managed: true,
+      name: vm.name,
+      size: vm.size,
+      managed: true,
       powerState: drifted && vm.name === "infer-01" ? "deallocated" : "running",
       gpuExtension: vm.size.includes("T4") ? "succeeded" : "none",
     })),
@@ -53,11 +61,17 @@ function observedOf(m: EdgeDevice, i: number): ObservedDevice {
 }
 
 const manifests = Array.from({ length: DEVICES }, (_, i) => manifestOf(i));
-const sim = await startSimulator({ manifests, observed: { devices: Object.fromEntries(manifests.map((m, i) => [m.metadata.name, observedOf(m, i)])) } });
+const sim = await startSimulator({
+  manifests,
+  observed: { devices: Object.fromEntries(manifests.map((m, i) => [m.metadata.name, observedOf(m, i)])) },
+});
 try {
   const settings = deviceSettingsFromEnv({
-    DEVICE_PASSWORD: "simulator", ASE_GITOPS_DEVICE_CA: sim.caPath, ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
-    ASE_GITOPS_POLL_INTERVAL_MS: "5", ASE_GITOPS_RETRY_BASE_MS: "5",
+    DEVICE_PASSWORD: "simulator",
+    ASE_GITOPS_DEVICE_CA: sim.caPath,
+    ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
+    ASE_GITOPS_POLL_INTERVAL_MS: "5",
+    ASE_GITOPS_RETRY_BASE_MS: "5",
   });
   const targets = manifests.map((m) => ({ ...m, spec: { ...m.spec, arm: { ...m.spec.arm!, endpoint: sim.devices[m.metadata.name]! } } }));
   const start = performance.now();
@@ -79,7 +93,12 @@ try {
   console.log(`drift check of ${DEVICES} simulated devices, ${CONCURRENCY} at once (latency 0)`);
   console.log(`  wall time            ${(wall / 1000).toFixed(2)} s (${(wall / DEVICES).toFixed(1)} ms per device)`);
   console.log(`  ARM reads            ${total} = ${(total / DEVICES).toFixed(2)} per device (max ${Math.max(...reads)}, target <= 3)`);
-  console.log(`  reads per device     ${[...histogram].sort(([a], [b]) => a - b).map(([n, c]) => `${n}: ${c} devices`).join(", ")}`);
+  console.log(
+    `  reads per device     ${[...histogram]
+      .sort(([a], [b]) => a - b)
+      .map(([n, c]) => `${n}: ${c} devices`)
+      .join(", ")}`,
+  );
   console.log(`  ADFS token requests  ${token} (${(token / DEVICES).toFixed(2)} per device; not ARM)`);
   console.log(`  results              ${[...status].map(([s, c]) => `${s} ${c}`).join(", ")}`);
 } finally {

@@ -98,13 +98,21 @@ async function run(count: number) {
   const runs = {
     putResult: async (_r: string, _c: string, result: DeviceResult) => tx(void results.set(result.device, result)),
     deviceState: async (_r: string, device: string) => tx({ ...(states.get(device) ?? {}) }),
-    putDeviceState: async (_r: string, device: string, state: DeviceState) => tx(void states.set(device, { ...(states.get(device) ?? {}), ...state })),
+    putDeviceState: async (_r: string, device: string, state: DeviceState) =>
+      tx(void states.set(device, { ...(states.get(device) ?? {}), ...state })),
   } as unknown as ReconcileRuns;
   const journal = { append: async () => tx(undefined) } as unknown as ApplyJournal;
   const rows = memoryLockRows();
-  const countedRows = { get: (r: string, d: string) => tx(rows.get(r, d)), put: (r: string, d: string, rec: never, e: string | undefined) => tx(rows.put(r, d, rec, e)) };
+  const countedRows = {
+    get: (r: string, d: string) => tx(rows.get(r, d)),
+    put: (r: string, d: string, rec: never, e: string | undefined) => tx(rows.put(r, d, rec, e)),
+  };
   const queue: Array<{ job: ApplyJob; visibleAt: number }> = [];
-  const settings = deviceSettingsFromEnv({ DEVICE_BENCH_PASSWORD: "simulator", ASE_GITOPS_DEVICE_CA: sim.ca, ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1" });
+  const settings = deviceSettingsFromEnv({
+    DEVICE_BENCH_PASSWORD: "simulator",
+    ASE_GITOPS_DEVICE_CA: sim.ca,
+    ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
+  });
   const start = performance.now();
   const deps = {
     repos: { open: async () => repo } as unknown as RepoCache,
@@ -112,17 +120,34 @@ async function run(count: number) {
     locks: createApplyLocks(countedRows),
     journal,
     runs,
-    requeue: async (_q: string, job: ApplyJob, delaySeconds: number) => tx(void queue.push({ job, visibleAt: performance.now() + delaySeconds * 1000 })),
+    requeue: async (_q: string, job: ApplyJob, delaySeconds: number) =>
+      tx(void queue.push({ job, visibleAt: performance.now() + delaySeconds * 1000 })),
     connect: (manifest: EdgeDevice) => connectDevice(manifest, settings),
     deviceSettings: settings,
     report: async () => undefined,
-    ...(process.env.BENCH_VERBOSE ? { log: { info: (m: string) => console.log(`  ${((performance.now() - start) / 1000).toFixed(1)} s ${m}`), warn: (m: string) => console.log(`  ${m}`) } } : {}),
+    ...(process.env.BENCH_VERBOSE
+      ? {
+          log: {
+            info: (m: string) => console.log(`  ${((performance.now() - start) / 1000).toFixed(1)} s ${m}`),
+            warn: (m: string) => console.log(`  ${m}`),
+          },
+        }
+      : {}),
   };
   for (const m of manifests) {
     queue.push({
       job: {
-        version: 1, kind: "apply", deliveryId: "bench", repository: { fullName: "bench/fleet", cloneUrl: "https://example.invalid/x.git", defaultBranch: "main" },
-        commit: COMMIT, device: m.metadata.name, file: `${m.metadata.name}.yaml`, reason: "merge", requeues: 0, failures: 0, waits: 0,
+        version: 1,
+        kind: "apply",
+        deliveryId: "bench",
+        repository: { fullName: "bench/fleet", cloneUrl: "https://example.invalid/x.git", defaultBranch: "main" },
+        commit: COMMIT,
+        device: m.metadata.name,
+        file: `${m.metadata.name}.yaml`,
+        reason: "merge",
+        requeues: 0,
+        failures: 0,
+        waits: 0,
       },
       visibleAt: start,
     });
@@ -159,10 +184,16 @@ const single = await run(1);
 const fleet = await run(DEVICES);
 console.log(`devices ${DEVICES} x 1 GPU VM + extension, real durations x ${SCALE}, ${WORKERS} workers`);
 console.log(`one device alone: ${single.wallMs.toFixed(0)} ms, ${single.turns} turns`);
-console.log(`fleet: push to last converged ${fleet.wallMs.toFixed(0)} ms, ${fleet.converged}/${DEVICES} converged, ${fleet.turns} turns (${(fleet.turns / DEVICES).toFixed(1)} per device)`);
+console.log(
+  `fleet: push to last converged ${fleet.wallMs.toFixed(0)} ms, ${fleet.converged}/${DEVICES} converged, ${fleet.turns} turns (${(fleet.turns / DEVICES).toFixed(1)} per device)`,
+);
 console.log(`deployment PUTs: ${fleet.deploymentPuts} for ${DEVICES * 2} deployments (${fleet.refused} refused as active)`);
 console.log(`storage transactions: ${(fleet.transactions / DEVICES).toFixed(1)} per device (queue, lock, runs, journal)`);
 const clock = createOperationClock(SCALE);
 const operations = clock.durationMs("createVm") + clock.durationMs("installGpuExtension");
-console.log(`ideal (all devices wait in parallel): one device's chain ${single.wallMs.toFixed(0)} ms (its operations alone take ${operations.toFixed(0)} ms)`);
-console.log(`ratio ${(fleet.wallMs / single.wallMs).toFixed(2)}x the chain, ${(fleet.wallMs / operations).toFixed(2)}x the bare operations (target <= 1.2x)`);
+console.log(
+  `ideal (all devices wait in parallel): one device's chain ${single.wallMs.toFixed(0)} ms (its operations alone take ${operations.toFixed(0)} ms)`,
+);
+console.log(
+  `ratio ${(fleet.wallMs / single.wallMs).toFixed(2)}x the chain, ${(fleet.wallMs / operations).toFixed(2)}x the bare operations (target <= 1.2x)`,
+);

@@ -63,14 +63,22 @@ try {
   const planFloor = ms(`plan ${FLOOR_SIZE}`);
   console.log(`| figure (medians of ${ROUNDS} interleaved rounds) | ms | ratio |\n|---|---|---|`);
   console.log(`| read ${FLOOR_SIZE} files | ${ms(`read ${FLOOR_SIZE}`).toFixed(0)} | |`);
-  console.log(`| js-yaml floor (read + js-yaml loadAll) | ${ms(`js-yaml ${FLOOR_SIZE}`).toFixed(0)} | plan ${FLOOR_SIZE} / this: **${(planFloor / ms(`js-yaml ${FLOOR_SIZE}`)).toFixed(2)}x** |`);
-  console.log(`| yaml floor (read + yaml parseAllDocuments + toJS) | ${ms(`floor ${FLOOR_SIZE}`).toFixed(0)} | plan ${FLOOR_SIZE} / this: ${(planFloor / ms(`floor ${FLOOR_SIZE}`)).toFixed(2)}x |`);
+  console.log(
+    `| js-yaml floor (read + js-yaml loadAll) | ${ms(`js-yaml ${FLOOR_SIZE}`).toFixed(0)} | plan ${FLOOR_SIZE} / this: **${(planFloor / ms(`js-yaml ${FLOOR_SIZE}`)).toFixed(2)}x** |`,
+  );
+  console.log(
+    `| yaml floor (read + yaml parseAllDocuments + toJS) | ${ms(`floor ${FLOOR_SIZE}`).toFixed(0)} | plan ${FLOOR_SIZE} / this: ${(planFloor / ms(`floor ${FLOOR_SIZE}`)).toFixed(2)}x |`,
+  );
   for (const size of SIZES) {
     const rss = Math.max(...samples.get(`plan ${size}`)!.map((s) => s.maxRssMiB));
-    console.log(`| plan ${size.toLocaleString("en")} devices (peak RSS ${rss.toFixed(0)} MiB) | ${ms(`plan ${size}`).toFixed(0)} | ${(ms(`plan ${size}`) / planFloor).toFixed(2)}x plan ${FLOOR_SIZE} |`);
+    console.log(
+      `| plan ${size.toLocaleString("en")} devices (peak RSS ${rss.toFixed(0)} MiB) | ${ms(`plan ${size}`).toFixed(0)} | ${(ms(`plan ${size}`) / planFloor).toFixed(2)}x plan ${FLOOR_SIZE} |`,
+    );
   }
   console.log(`| \`node -e 0\` | ${ms("node -e 0").toFixed(0)} | |`);
-  console.log(`| \`node bin/ase-gitops.js plan examples/fleet/store-001.yaml\` | ${ms("plan one device").toFixed(0)} | **${(ms("plan one device") / ms("node -e 0")).toFixed(2)}x** \`node -e 0\` |`);
+  console.log(
+    `| \`node bin/ase-gitops.js plan examples/fleet/store-001.yaml\` | ${ms("plan one device").toFixed(0)} | **${(ms("plan one device") / ms("node -e 0")).toFixed(2)}x** \`node -e 0\` |`,
+  );
 } finally {
   for (const root of roots.values()) await rm(root, { recursive: true, force: true });
 }

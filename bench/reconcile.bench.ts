@@ -32,12 +32,15 @@ spec:
       image: ubuntu1804
       login: none
 ${extraVm}`;
-const gpuVm = "    - name: infer\n      size: Standard_NC4as_T4_v3\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: \"18.04\" }\n      login: none\n";
+const gpuVm =
+  '    - name: infer\n      size: Standard_NC4as_T4_v3\n      image: ubuntu1804\n      os: { type: Linux, distro: ubuntu, version: "18.04" }\n      login: none\n';
 
 const names = Array.from({ length: DEVICES + 1 }, (_, i) => `dev-${String(i).padStart(4, "0")}`);
 const fleet = await mkdtemp(join(tmpdir(), "ase-gitops-bench-reconcile-"));
 for (const name of names) await writeFile(join(fleet, `${name}.yaml`), manifest(name));
-const hostJson = JSON.parse(await readFile(new URL("../host.json", import.meta.url), "utf8")) as { extensions: { queues: { batchSize: number; newBatchThreshold: number } } };
+const hostJson = JSON.parse(await readFile(new URL("../host.json", import.meta.url), "utf8")) as {
+  extensions: { queues: { batchSize: number; newBatchThreshold: number } };
+};
 const concurrency = hostJson.extensions.queues.batchSize + hostJson.extensions.queues.newBatchThreshold;
 const base = { virtualMachines: [{ name: "base", size: "Standard_D2_v2", powerState: "running", gpuExtension: "none" }] };
 
@@ -73,7 +76,9 @@ try {
     ratio: Number((totalMs / idealMs).toFixed(2)),
     armRequests: h.simulator.requests.length,
   };
-  console.log(`reconcile: ${DEVICES} devices at ${LATENCY_MS} ms/op, concurrency ${concurrency}: push -> last converged ${result.totalMs} ms, ideal ${result.idealMs} ms (chain ${result.chainMs} ms), ratio ${result.ratio}x, ${run.conclusion}`);
+  console.log(
+    `reconcile: ${DEVICES} devices at ${LATENCY_MS} ms/op, concurrency ${concurrency}: push -> last converged ${result.totalMs} ms, ideal ${result.idealMs} ms (chain ${result.chainMs} ms), ratio ${result.ratio}x, ${run.conclusion}`,
+  );
   console.log(JSON.stringify(result));
 } finally {
   await h.stop();

@@ -28,13 +28,27 @@ async function webhookLatency(): Promise<void> {
   const azurite = await startAzurite();
   try {
     const storage = createStorageClients(azurite.connectionString);
-    const deps = { secrets: [WEBHOOK_SECRET], repositories: [REPO], cloneUrls: { githubServerUrl: "https://github.com", allowLocalRepositories: false }, deliveries: createDeliveryLog(storage.table(DELIVERIES_TABLE)), queue: createJobQueue(storage) };
+    const deps = {
+      secrets: [WEBHOOK_SECRET],
+      repositories: [REPO],
+      cloneUrls: { githubServerUrl: "https://github.com", allowLocalRepositories: false },
+      deliveries: createDeliveryLog(storage.table(DELIVERIES_TABLE)),
+      queue: createJobQueue(storage),
+    };
     const handler = createWebhookHandler(() => deps);
     const context = invocationContext("githubWebhook");
     const make = (i: number) =>
       delivery(
         "pull_request",
-        pullRequestPayload({ action: "synchronize", number: 1 + (i % 50), cloneUrl: "https://github.com/contoso/edge-fleet.git", headSha: i.toString(16).padStart(40, "0"), headRef: "feature", baseSha: "f".repeat(40), installationId: 424242 }),
+        pullRequestPayload({
+          action: "synchronize",
+          number: 1 + (i % 50),
+          cloneUrl: "https://github.com/contoso/edge-fleet.git",
+          headSha: i.toString(16).padStart(40, "0"),
+          headRef: "feature",
+          baseSha: "f".repeat(40),
+          installationId: 424242,
+        }),
       );
     // Warm-up: creates the table and queue, JIT-compiles the path.
     for (let i = 0; i < 50; i++) await handler(httpRequest(make(1_000_000 + i)), context);
@@ -53,7 +67,9 @@ async function webhookLatency(): Promise<void> {
     times.sort((a, b) => a - b);
     const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
     console.log(`webhook ack over ${DELIVERIES} signed deliveries into Azurite (sequential):`);
-    console.log(`  p50 ${fmt(percentile(times, 50))}  p95 ${fmt(percentile(times, 95))}  p99 ${fmt(percentile(times, 99))}  max ${fmt(times[times.length - 1]!)}`);
+    console.log(
+      `  p50 ${fmt(percentile(times, 50))}  p95 ${fmt(percentile(times, 95))}  p99 ${fmt(percentile(times, 99))}  max ${fmt(times[times.length - 1]!)}`,
+    );
     console.log(`  throughput ${(DELIVERIES / (total / 1000)).toFixed(0)} deliveries/s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   } finally {
     await azurite.stop();
@@ -72,7 +88,17 @@ async function writesPerUpdate(): Promise<void> {
       for (let i = 0; i < size; i++) {
         const name = `dev-${String(i).padStart(4, "0")}`;
         // One in ten over-committed, so annotations appear.
-        files[`devices/${name}.yaml`] = deviceManifest(name, i % 10 === 9 ? { vms: [{ name: "a", size: "Standard_NC4as_T4_v3" }, { name: "b", size: "Standard_NC4as_T4_v3" }] } : {});
+        files[`devices/${name}.yaml`] = deviceManifest(
+          name,
+          i % 10 === 9
+            ? {
+                vms: [
+                  { name: "a", size: "Standard_NC4as_T4_v3" },
+                  { name: "b", size: "Standard_NC4as_T4_v3" },
+                ],
+              }
+            : {},
+        );
       }
       for (const round of ["first push", "second push"]) {
         harness.github.calls.length = 0;
@@ -81,7 +107,9 @@ async function writesPerUpdate(): Promise<void> {
         else await pr.pushAndPlan({ "devices/dev-0000.yaml": deviceManifest("dev-0000", { kubernetes: true }) });
         const ms = performance.now() - t0;
         const writes = harness.github.writes();
-        const annotationOnly = writes.filter((w) => w.method === "PATCH" && w.path.includes("/check-runs/") && !(w.body as { conclusion?: string }).conclusion).length;
+        const annotationOnly = writes.filter(
+          (w) => w.method === "PATCH" && w.path.includes("/check-runs/") && !(w.body as { conclusion?: string }).conclusion,
+        ).length;
         console.log(
           `  ${String(size).padStart(5)} devices, ${round}: ${writes.length - annotationOnly} writes + ${annotationOnly} extra annotation batches (${writes.map((w) => w.method).join(",")}) in ${ms.toFixed(0)} ms`,
         );

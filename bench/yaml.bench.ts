@@ -30,7 +30,10 @@ for (const [shape, make] of Object.entries(YAML_SHAPES)) {
   const text = make(BYTES);
   const load = median(() => parseManifestText(text, "big.yaml"));
   const positional = median(() => parseManifestText(text, "big.yaml", { positional: true }));
-  const bare = shape === "deep flow nesting" ? Number.NaN : median(() => parseAllDocuments(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false }));
+  const bare =
+    shape === "deep flow nesting"
+      ? Number.NaN
+      : median(() => parseAllDocuments(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false }));
   console.log(`| ${shape} | ${load.toFixed(0)} | ${positional.toFixed(0)} | ${Number.isNaN(bare) ? "(not run: seconds)" : bare.toFixed(0)} |`);
 }
 
@@ -42,12 +45,23 @@ function bigDevice(n: number): { manifest: EdgeDevice; observed: ObservedDevice 
     spec: {
       gpu: { count: 2 },
       kubernetes: { enabled: true },
-      virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `vm-${i}`, size: i % 2 ? "Standard_D2_v2" : "Standard_D1_v2", image: "img", powerState: i % 3 ? "running" : "deallocated" })),
+      virtualMachines: Array.from({ length: n }, (_, i) => ({
+        name: `vm-${i}`,
+        size: i % 2 ? "Standard_D2_v2" : "Standard_D1_v2",
+        image: "img",
+        powerState: i % 3 ? "running" : "deallocated",
+      })),
     },
   });
   const observed: ObservedDevice = {
     kubernetes: { configured: false, gpus: 0 },
-    virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `vm-${i + n / 2}`, size: "Standard_D1_v2", powerState: i % 7 ? "running" : "stopped", gpuExtension: "none", managed: i % 5 !== 0 })),
+    virtualMachines: Array.from({ length: n }, (_, i) => ({
+      name: `vm-${i + n / 2}`,
+      size: "Standard_D1_v2",
+      powerState: i % 7 ? "running" : "stopped",
+      gpuExtension: "none",
+      managed: i % 5 !== 0,
+    })),
   };
   return { manifest, observed };
 }
@@ -63,11 +77,19 @@ const observedOnly = (n: number) => {
   const { manifest } = bigDevice(10);
   const observed: ObservedDevice = {
     kubernetes: { configured: false, gpus: 0 },
-    virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `seen-${i}`, size: "Standard_D1_v2", powerState: i % 7 ? "running" : "stopped", gpuExtension: "none", managed: i % 5 !== 0 })),
+    virtualMachines: Array.from({ length: n }, (_, i) => ({
+      name: `seen-${i}`,
+      size: "Standard_D1_v2",
+      powerState: i % 7 ? "running" : "stopped",
+      gpuExtension: "none",
+      managed: i % 5 !== 0,
+    })),
   };
   return median(() => planDevice({ manifest, file: "big.yaml" }, observed));
 };
 observedOnly(3_000); // warm the JIT
 const observed1k = observedOnly(1_000);
 const observed3k = observedOnly(3_000);
-console.log(`\n| observed VMs on one device | plan (ms) |\n|---|---|\n| 1,000 | ${observed1k.toFixed(1)} |\n| 3,000 | ${observed3k.toFixed(1)} (${(observed3k / observed1k).toFixed(2)}x) |`);
+console.log(
+  `\n| observed VMs on one device | plan (ms) |\n|---|---|\n| 1,000 | ${observed1k.toFixed(1)} |\n| 3,000 | ${observed3k.toFixed(1)} (${(observed3k / observed1k).toFixed(2)}x) |`,
+);

@@ -74,7 +74,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   try {
     const azurite = await startAzurite();
     cleanups.push(() => azurite.stop());
-    const simulator = await startSimulator({ ...options.simulator, fleet: options.fleet, ...(options.observed ? { observed: options.observed } : {}) });
+    const simulator = await startSimulator({
+      ...options.simulator,
+      fleet: options.fleet,
+      ...(options.observed ? { observed: options.observed } : {}),
+    });
     cleanups.push(() => simulator.close());
     const github = await startFakeGitHub();
     cleanups.push(() => github.close());

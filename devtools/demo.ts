@@ -30,7 +30,11 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 const say = (text = "") => console.log(text);
 const step = (text: string) => say(`\n[${elapsed()}] ${text}`);
-const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
+const indent = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 
 /** The pull request: every device moves to 2110; the two blocked ones may reconfigure. */
 function rollout(files: Record<string, string>): Record<string, string> {
@@ -38,8 +42,9 @@ function rollout(files: Record<string, string>): Record<string, string> {
   for (const [file, text] of Object.entries(files)) {
     let next = text.replace(/softwareVersion: "\d{4}"/, `softwareVersion: "${TARGET_RELEASE}"`);
     next = next.replace(/allowReconfigure: false/, "allowReconfigure: true");
-    if (/name: store-006/.test(next) && !/allowReconfigure/.test(next)) next = next.replace("    enabled: true\n", "    enabled: true\n    allowReconfigure: true\n");
-    if (next === text) next = text.replace("labels: { ring: canary }", "labels: { ring: canary, release: \"2110\" }");
+    if (/name: store-006/.test(next) && !/allowReconfigure/.test(next))
+      next = next.replace("    enabled: true\n", "    enabled: true\n    allowReconfigure: true\n");
+    if (next === text) next = text.replace("labels: { ring: canary }", 'labels: { ring: canary, release: "2110" }');
     changed[file] = next;
   }
   return changed;
@@ -96,11 +101,17 @@ async function main(): Promise<number> {
     leaseSeconds: 10,
   });
   try {
-    say(`    runtime ${h.runtimeUrl()}, simulator ${h.simulator.origin} (${Object.keys(h.simulator.devices).length} devices), GitHub API ${h.github.url}`);
+    say(
+      `    runtime ${h.runtimeUrl()}, simulator ${h.simulator.origin} (${Object.keys(h.simulator.devices).length} devices), GitHub API ${h.github.url}`,
+    );
 
     step(`Pull request #${PR_NUMBER} "Roll the fleet out to ${TARGET_RELEASE}": signed pull_request webhook`);
     const head = await h.pullRequest(PR_NUMBER, "rollout-2110", rollout(h.files), `Roll the fleet out to ${TARGET_RELEASE}`);
-    const comment = await waitUntil("the plan comment", () => h.github.comments.find((c) => c.issue === PR_NUMBER && c.body.includes("ase-gitops:plan")), 60_000);
+    const comment = await waitUntil(
+      "the plan comment",
+      () => h.github.comments.find((c) => c.issue === PR_NUMBER && c.body.includes("ase-gitops:plan")),
+      60_000,
+    );
     const planCheck = await h.waitForCheckRun("ase-gitops/plan", head, 60_000);
     say(`    check run ase-gitops/plan: ${planCheck.conclusion}; the comment GitHub received:\n`);
     say(indent(comment.body));
@@ -122,7 +133,9 @@ async function main(): Promise<number> {
     step("Final GPU claims per device (from the simulated devices):");
     for (const device of devices) {
       const claims = h.simulator.claims(device);
-      say(`    ${device.padEnd(11)} ${claims.totalGpus} GPU${claims.totalGpus === 1 ? " " : "s"}  release ${claims.softwareVersion ?? "?"}  ${describeClaims(gpuClaims(claims))}`);
+      say(
+        `    ${device.padEnd(11)} ${claims.totalGpus} GPU${claims.totalGpus === 1 ? " " : "s"}  release ${claims.softwareVersion ?? "?"}  ${describeClaims(gpuClaims(claims))}`,
+      );
     }
     step(`Done: ${applyRun!.conclusion === "success" ? "every device converged" : "some devices did not converge"}.`);
     return applyRun!.conclusion === "success" ? 0 : 1;

@@ -188,7 +188,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return status;
   }
 
-  const validation = (message: string) => ({ message: "Validation Failed", errors: [{ message }], documentation_url: "https://docs.github.com/rest" });
+  const validation = (message: string) => ({
+    message: "Validation Failed",
+    errors: [{ message }],
+    documentation_url: "https://docs.github.com/rest",
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -207,7 +211,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     call.status = route(method, path, url, body, res, callerOf(req.headers.authorization, options.tokenUsers ?? {}));
   }
 
-  const jwtOnly = (res: ServerResponse) => send(res, 401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
+  const jwtOnly = (res: ServerResponse) =>
+    send(res, 401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
 
   function route(method: string, path: string, url: URL, body: unknown, res: ServerResponse, caller: Caller): number {
     let m: RegExpMatchArray | null;
@@ -216,19 +221,39 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const appRoute = /^\/app(\/|$)/.test(path) || /^\/repos\/[^/]+\/[^/]+\/installation$/.test(path);
     if (appRoute && caller.kind !== "app") return jwtOnly(res);
     if (!appRoute && caller.kind === "app") {
-      return send(res, 401, { message: "'Authorization' header is a JWT: this endpoint needs an installation token", documentation_url: "https://docs.github.com/rest" });
+      return send(res, 401, {
+        message: "'Authorization' header is a JWT: this endpoint needs an installation token",
+        documentation_url: "https://docs.github.com/rest",
+      });
     }
-    if (caller.kind === "anonymous" && method !== "GET") return send(res, 401, { message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
+    if (caller.kind === "anonymous" && method !== "GET")
+      return send(res, 401, { message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
     const author: FakeUser | undefined = caller.kind === "installation" || caller.kind === "token" ? caller.user : undefined;
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
-      return send(res, 201, { token: `ghs_installation_${m[1]}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" });
+      return send(res, 201, {
+        token: `ghs_installation_${m[1]}`,
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: {},
+        repository_selection: "all",
+      });
     }
     if (method === "GET" && path === "/app") {
-      return send(res, 200, { id: 1, slug: LOOPBACK_APP_SLUG, name: LOOPBACK_APP_SLUG, owner: { login: "contoso", type: "Organization" }, permissions: { checks: "write", contents: "read", issues: "write", pull_requests: "write" }, events: ["pull_request", "push", "check_run", "repository_dispatch"] });
+      return send(res, 200, {
+        id: 1,
+        slug: LOOPBACK_APP_SLUG,
+        name: LOOPBACK_APP_SLUG,
+        owner: { login: "contoso", type: "Organization" },
+        permissions: { checks: "write", contents: "read", issues: "write", pull_requests: "write" },
+        events: ["pull_request", "push", "check_run", "repository_dispatch"],
+      });
     }
     if (method === "GET" && path === "/user") {
       // GitHub: an installation token is not a user ("Resource not accessible by integration").
-      if (caller.kind !== "token") return send(res, 403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/users/users#get-the-authenticated-user" });
+      if (caller.kind !== "token")
+        return send(res, 403, {
+          message: "Resource not accessible by integration",
+          documentation_url: "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        });
       return send(res, 200, { login: caller.user.login, id: 1, type: "User" });
     }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
@@ -242,7 +267,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (page * perPage < all.length) {
         headers.link = `<${server.address() ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : ""}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
       }
-      return send(res, 200, slice.map((c) => ({ id: c.id, body: c.body, user: c.user ?? LOOPBACK_APP_BOT })), headers);
+      return send(
+        res,
+        200,
+        slice.map((c) => ({ id: c.id, body: c.body, user: c.user ?? LOOPBACK_APP_BOT })),
+        headers,
+      );
     }
     if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
       const text = String(b.body ?? "");
@@ -285,13 +315,26 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const runs = state.checkRuns
         .filter((r) => r.repo === `${m![1]}/${m![2]}` && r.head_sha === m![3] && (!name || r.name === name))
         .reverse()
-        .map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion ?? null, external_id: r.external_id ?? null }));
+        .map((r) => ({
+          id: r.id,
+          name: r.name,
+          head_sha: r.head_sha,
+          status: r.status,
+          conclusion: r.conclusion ?? null,
+          external_id: r.external_id ?? null,
+        }));
       return send(res, 200, { total_count: runs.length, check_runs: runs });
     }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]{40})\/pulls$/))) {
       const prs = state.pullRequests
         .filter((pr) => pr.repo === `${m![1]}/${m![2]}` && (pr.head_sha === m![3] || pr.merge_commit_sha === m![3]))
-        .map((pr) => ({ number: pr.number, state: pr.state, merged_at: pr.merged ? new Date().toISOString() : null, head: { sha: pr.head_sha }, merge_commit_sha: pr.merge_commit_sha ?? null }));
+        .map((pr) => ({
+          number: pr.number,
+          state: pr.state,
+          merged_at: pr.merged ? new Date().toISOString() : null,
+          head: { sha: pr.head_sha },
+          merge_commit_sha: pr.merge_commit_sha ?? null,
+        }));
       return send(res, 200, prs);
     }
     if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/))) {
@@ -317,7 +360,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/))) {
       const repo = state.repositories.find((r) => r.fullName === `${m![1]}/${m![2]}`);
-      if (!repo?.installationId) return send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app" });
+      if (!repo?.installationId)
+        return send(res, 404, {
+          message: "Not Found",
+          documentation_url: "https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app",
+        });
       // The installation object of GET /repos/{owner}/{repo}/installation.
       const account = { login: m[1], id: 1234, type: "Organization" };
       const id = repo.installationId;
@@ -347,10 +394,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const wanted = url.searchParams.get("state") ?? "open";
       const perPage = Math.min(Number(url.searchParams.get("per_page") ?? 30), options.perPage ?? 100);
       const page = Number(url.searchParams.get("page") ?? 1);
-      const all = state.issues.filter((i) => i.repo === repo && (wanted === "all" || i.state === wanted) && labels.every((l) => i.labels.includes(l)));
+      const all = state.issues.filter(
+        (i) => i.repo === repo && (wanted === "all" || i.state === wanted) && labels.every((l) => i.labels.includes(l)),
+      );
       const slice = all.slice((page - 1) * perPage, page * perPage);
       const headers: Record<string, string> = {};
-      if (page * perPage < all.length) headers.link = `<${origin()}${path}?labels=${labels.join(",")}&state=${wanted}&per_page=${perPage}&page=${page + 1}>; rel="next"`;
+      if (page * perPage < all.length)
+        headers.link = `<${origin()}${path}?labels=${labels.join(",")}&state=${wanted}&per_page=${perPage}&page=${page + 1}>; rel="next"`;
       return send(res, 200, slice.map(issueJson), headers);
     }
     if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues$/))) {
@@ -359,7 +409,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const text = String(b.body ?? "");
       if (text.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
       const number = state.issues.filter((i) => i.repo === repo).length + 1;
-      const issue: FakeIssue = { repo, number, title: b.title, body: text, state: "open", labels: Array.isArray(b.labels) ? b.labels.map(String) : [], edits: 0, ...(author ? { user: author } : {}) };
+      const issue: FakeIssue = {
+        repo,
+        number,
+        title: b.title,
+        body: text,
+        state: "open",
+        labels: Array.isArray(b.labels) ? b.labels.map(String) : [],
+        edits: 0,
+        ...(author ? { user: author } : {}),
+      };
       state.issues.push(issue);
       return send(res, 201, issueJson(issue));
     }
@@ -367,7 +426,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const issue = state.issues.find((i) => i.repo === `${m![1]}/${m![2]}` && i.number === Number(m![3]));
       if (!issue) return send(res, 404, { message: "Not Found" });
       if (method === "PATCH") {
-        if (typeof b.body === "string" && b.body.length > COMMENT_LIMIT) return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
+        if (typeof b.body === "string" && b.body.length > COMMENT_LIMIT)
+          return send(res, 422, validation("body is too long (maximum is 65536 characters)"));
         if (typeof b.title === "string") issue.title = b.title;
         if (typeof b.body === "string") issue.body = b.body;
         if (b.state === "open" || b.state === "closed") {
@@ -391,7 +451,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (typeof o.text === "string" && o.text.length > TEXT_LIMIT) return "output.text is too long";
     if (Array.isArray(o.annotations) && o.annotations.length > 50) return "only 50 annotations per request";
     for (const a of (o.annotations ?? []) as Array<Record<string, unknown>>) {
-      if (typeof a.path !== "string" || typeof a.start_line !== "number" || typeof a.end_line !== "number" || typeof a.message !== "string") return "annotation path, start_line, end_line and message are required";
+      if (typeof a.path !== "string" || typeof a.start_line !== "number" || typeof a.end_line !== "number" || typeof a.message !== "string")
+        return "annotation path, start_line, end_line and message are required";
       if (!["notice", "warning", "failure"].includes(String(a.annotation_level))) return "annotation_level must be notice, warning or failure";
     }
     return undefined;
@@ -400,7 +461,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   function applyOutput(run: FakeCheckRun, output: unknown) {
     if (!output) return;
     const o = output as Record<string, unknown> & { annotations?: FakeCheckRun["annotations"] };
-    run.output = { title: o.title as string, summary: o.summary as string, ...(typeof o.text === "string" ? { text: o.text } : run.output.text ? { text: run.output.text } : {}) };
+    run.output = {
+      title: o.title as string,
+      summary: o.summary as string,
+      ...(typeof o.text === "string" ? { text: o.text } : run.output.text ? { text: run.output.text } : {}),
+    };
     run.annotations.push(...(o.annotations ?? []));
   }
 

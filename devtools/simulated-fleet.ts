@@ -27,7 +27,9 @@ export function pointAtSimulator(text: string, endpoints: Readonly<Record<string
  */
 export async function simulatedFleetFiles(folder: string, endpoints: Readonly<Record<string, string>>): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for (const entry of (await readdir(folder, { recursive: true, withFileTypes: true })).sort((a, b) => (a.parentPath + a.name < b.parentPath + b.name ? -1 : 1))) {
+  for (const entry of (await readdir(folder, { recursive: true, withFileTypes: true })).sort((a, b) =>
+    a.parentPath + a.name < b.parentPath + b.name ? -1 : 1,
+  )) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
     const text = await readFile(path, "utf8");

@@ -109,7 +109,13 @@ export function pushPayload(cloneUrl: string, ref: string, before: string, after
   };
 }
 
-export function checkRunPayload(cloneUrl: string, name: string, headSha: string, pr: { number: number; headRef: string; baseSha: string }, action = "rerequested") {
+export function checkRunPayload(
+  cloneUrl: string,
+  name: string,
+  headSha: string,
+  pr: { number: number; headRef: string; baseSha: string },
+  action = "rerequested",
+) {
   return {
     action,
     check_run: {
@@ -147,7 +153,10 @@ export function dispatchPayload(cloneUrl: string, eventType: string) {
 }
 
 /** A valid manifest; `vms` lines make line numbers predictable for annotation tests. */
-export function deviceManifest(name: string, options: { gpus?: 1 | 2; vms?: Array<{ name: string; size: string }>; kubernetes?: boolean; endpoint?: string } = {}): string {
+export function deviceManifest(
+  name: string,
+  options: { gpus?: 1 | 2; vms?: Array<{ name: string; size: string }>; kubernetes?: boolean; endpoint?: string } = {},
+): string {
   const vms = options.vms ?? [{ name: "infer-01", size: "Standard_NC4as_T4_v3" }];
   return [
     "apiVersion: ase-gitops/v1",
@@ -165,7 +174,13 @@ export function deviceManifest(name: string, options: { gpus?: 1 | 2; vms?: Arra
     "  kubernetes:",
     `    enabled: ${options.kubernetes ?? false}`,
     "  virtualMachines:",
-    ...vms.flatMap((vm) => [`    - name: ${vm.name}`, `      size: ${vm.size}`, "      image: ubuntu1804", '      os: { type: Linux, distro: rhel, version: "7.4" }', "      login: none"]),
+    ...vms.flatMap((vm) => [
+      `    - name: ${vm.name}`,
+      `      size: ${vm.size}`,
+      "      image: ubuntu1804",
+      '      os: { type: Linux, distro: rhel, version: "7.4" }',
+      "      login: none",
+    ]),
     "",
   ].join("\n");
 }

@@ -22,8 +22,22 @@ export function createApplyPoisonHandler(runtime: () => Runtime) {
     const current = (await rt.runs.results(repository, job.commit)).find((r) => r.device === job.device);
     if (!current || !FINAL_OUTCOMES.has(current.outcome)) {
       const text = `gave up after ${MAX_DEQUEUE_COUNT} tries (the worker failed or stopped every time); see \`ase-gitops history ${job.device}\``;
-      await rt.runs.putResult(repository, job.commit, { device: job.device, file: job.file, outcome: "failed", message: current?.message ? `${current.message}; ${text}` : text });
-      await rt.journal.append({ repository, device: job.device, commit: job.commit, attempt: 0, step: 0, action: "outcome", status: "failed", message: text });
+      await rt.runs.putResult(repository, job.commit, {
+        device: job.device,
+        file: job.file,
+        outcome: "failed",
+        message: current?.message ? `${current.message}; ${text}` : text,
+      });
+      await rt.journal.append({
+        repository,
+        device: job.device,
+        commit: job.commit,
+        attempt: 0,
+        step: 0,
+        action: "outcome",
+        status: "failed",
+        message: text,
+      });
     }
     await rt.reporterFor(job.installationId)(repository, job.commit);
     context.warn(`apply-jobs-poison: ${job.device}@${job.commit.slice(0, 7)} recorded as failed`);

@@ -11,7 +11,8 @@ import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 
 export function createDriftHttpHandler(runtime: () => Runtime, overrides: Partial<Pick<DriftHttpDeps, "pollMs" | "newRunId" | "now">> = {}) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    if (Number(request.headers.get("content-length") ?? "0") > MAX_DRIFT_BODY_BYTES) return { status: 413, jsonBody: { outcome: "too-large", message: "body larger than 1 MiB" } };
+    if (Number(request.headers.get("content-length") ?? "0") > MAX_DRIFT_BODY_BYTES)
+      return { status: 413, jsonBody: { outcome: "too-large", message: "body larger than 1 MiB" } };
     let rt: Runtime;
     try {
       rt = runtime();

@@ -17,7 +17,6 @@ import { DispatchSelector } from "../shared/core/drift/select.js";
 import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
 
-
 export function createDriftJobHandler(runtime: () => Runtime) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const parsed = DriftJob.safeParse(message);
@@ -39,7 +38,14 @@ export function createDriftJobHandler(runtime: () => Runtime) {
       const result = await startDriftRun(fanOutDeps(rt, log), {
         runId: `dispatch-${job.deliveryId}`,
         trigger: "repository_dispatch",
-        targets: [{ repository: job.repository, ...(job.installationId !== undefined ? { installationId: job.installationId } : {}), github: driftGitHub(session.github), gitToken: () => session.gitToken() }],
+        targets: [
+          {
+            repository: job.repository,
+            ...(job.installationId !== undefined ? { installationId: job.installationId } : {}),
+            github: driftGitHub(session.github),
+            gitToken: () => session.gitToken(),
+          },
+        ],
         selector: { ...(devices ? { devices } : {}), ...(labels ? { labels } : {}) },
       });
       context.log(`drift-jobs ${job.deliveryId}: ${JSON.stringify(result)}`);

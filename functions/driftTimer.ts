@@ -24,7 +24,9 @@ export function createDriftTimerHandler(runtime: () => Runtime, now: () => Date 
     const runId = `timer-${now().toISOString().replace(/[:.]/g, "-")}`;
     const targets = await resolveTargets(rt.github, rt.settings.repositories, rt.settings);
     const result = await startDriftRun(fanOutDeps(rt, log), { runId, trigger: "timer", targets });
-    context.log(`driftTimer: run ${runId}: ${result.queued} device check(s) queued${result.invalid.length ? `, ${result.invalid.length} invalid manifest(s)` : ""}`);
+    context.log(
+      `driftTimer: run ${runId}: ${result.queued} device check(s) queued${result.invalid.length ? `, ${result.invalid.length} invalid manifest(s)` : ""}`,
+    );
   };
 }
 

@@ -30,7 +30,10 @@ export function createWebhookHandler(deps: () => WebhookDeps) {
     );
     context.log(`delivery ${delivery} (${request.headers.get("x-github-event") ?? "?"}): ${result.status} ${result.outcome}`);
     if (result.status === 204) return { status: 204 };
-    return { status: result.status, jsonBody: { outcome: result.outcome, message: result.message, ...(result.queue ? { queue: result.queue } : {}) } };
+    return {
+      status: result.status,
+      jsonBody: { outcome: result.outcome, message: result.message, ...(result.queue ? { queue: result.queue } : {}) },
+    };
   };
 }
 
@@ -40,6 +43,12 @@ app.http("githubWebhook", {
   route: "github/webhook",
   handler: createWebhookHandler(() => {
     const runtime = processRuntime();
-    return { secrets: runtime.settings.webhookSecrets, repositories: runtime.settings.repositories, cloneUrls: runtime.settings, deliveries: runtime.deliveries, queue: runtime.queue };
+    return {
+      secrets: runtime.settings.webhookSecrets,
+      repositories: runtime.settings.repositories,
+      cloneUrls: runtime.settings,
+      deliveries: runtime.deliveries,
+      queue: runtime.queue,
+    };
   }),
 });

@@ -55,7 +55,13 @@ export function installFunctionsCore(): FunctionsRegistry {
         throw new Error(`a function named ${metadata.name} is already registered`);
       }
       registry.functions.push({ metadata, handler, trigger });
-      return { dispose: () => registry.functions.splice(registry.functions.findIndex((f) => f.metadata === metadata), 1) };
+      return {
+        dispose: () =>
+          registry.functions.splice(
+            registry.functions.findIndex((f) => f.metadata === metadata),
+            1,
+          ),
+      };
     },
     registerHook(name: string, callback: (context: unknown) => unknown) {
       const list = registry.hooks.get(name) ?? [];

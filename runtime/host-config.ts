@@ -3,10 +3,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
-const TimeSpan = z.string().regex(/^\d{2}:\d{2}:\d{2}$/).transform((text) => {
-  const [h, m, s] = text.split(":").map(Number) as [number, number, number];
-  return ((h * 60 + m) * 60 + s) * 1000;
-});
+const TimeSpan = z
+  .string()
+  .regex(/^\d{2}:\d{2}:\d{2}$/)
+  .transform((text) => {
+    const [h, m, s] = text.split(":").map(Number) as [number, number, number];
+    return ((h * 60 + m) * 60 + s) * 1000;
+  });
 
 const HostJson = z.object({
   version: z.literal("2.0"),

@@ -45,7 +45,9 @@ function compileRoute(routePrefix: string, fn: RegisteredFunction): Route {
 /** Answers a refused body and closes the connection, whatever the client is still sending. */
 function refuse(req: IncomingMessage, res: ServerResponse, refusal: BodyRefusal): void {
   const outcome = refusal.status === 413 ? "too-large" : "timeout";
-  res.writeHead(refusal.status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ outcome, message: refusal.message }));
+  res
+    .writeHead(refusal.status, { "content-type": "application/json", connection: "close" })
+    .end(JSON.stringify({ outcome, message: refusal.message }));
   // Discard what is still arriving for a moment so the client reads the answer, then cut it off.
   req.resume();
   setTimeout(() => req.socket.destroy(), 1_000).unref();
@@ -85,7 +87,9 @@ export async function startHttpHost(options: {
       refuse(req, res, body);
       return;
     }
-    const params = Object.fromEntries(hit.route.paramNames.map((name, i) => [name, decodeURIComponent(hit.match![i + 1] ?? "")]).filter(([, v]) => v));
+    const params = Object.fromEntries(
+      hit.route.paramNames.map((name, i) => [name, decodeURIComponent(hit.match![i + 1] ?? "")]).filter(([, v]) => v),
+    );
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
     const request = new HttpRequest({

@@ -44,7 +44,10 @@ export const FUNCTION_TIMEOUT_SCALE_ENV = "ASE_GITOPS_FUNCTION_TIMEOUT_SCALE";
 
 function timeoutScale(option: number | undefined, settings: Record<string, string>): number {
   const raw = option ?? (settings[FUNCTION_TIMEOUT_SCALE_ENV] ? Number(settings[FUNCTION_TIMEOUT_SCALE_ENV]) : 1);
-  if (!Number.isFinite(raw) || raw <= 0) throw new Error(`${FUNCTION_TIMEOUT_SCALE_ENV} / functionTimeoutScale must be a positive number, not ${JSON.stringify(settings[FUNCTION_TIMEOUT_SCALE_ENV] ?? option)}`);
+  if (!Number.isFinite(raw) || raw <= 0)
+    throw new Error(
+      `${FUNCTION_TIMEOUT_SCALE_ENV} / functionTimeoutScale must be a positive number, not ${JSON.stringify(settings[FUNCTION_TIMEOUT_SCALE_ENV] ?? option)}`,
+    );
   return raw;
 }
 
@@ -74,7 +77,10 @@ async function functionFiles(root: string): Promise<string[]> {
   if (!main.includes("*")) return [join(root, main)];
   const folder = join(root, dirname(main));
   const suffix = main.slice(main.lastIndexOf("*") + 1);
-  return (await readdir(folder)).filter((f) => f.endsWith(suffix)).sort().map((f) => join(folder, f));
+  return (await readdir(folder))
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => join(folder, f));
 }
 
 const azuriteStateFile = (root: string) => join(root, ".cache", "local-runtime", "azurite.json");
@@ -85,7 +91,8 @@ export const storageConnectionFile = (root: string) => join(root, ".cache", "loc
 function maxBodyBytes(settings: Record<string, string>): number | undefined {
   const text = settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim();
   if (!text) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a number of bytes, not ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new Error(`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a number of bytes, not ${JSON.stringify(text.slice(0, 40))}`);
   return Number(text);
 }
 
@@ -103,7 +110,9 @@ async function localStorageAccount(root: string, log: RuntimeLog): Promise<Azuri
   );
   const reused = previous && (await reattachAzurite(previous.pid, previous.ports));
   if (reused) {
-    log.info(`Azurite (in memory) of a runtime that did not stop, taken over: ports ${reused.ports.blob}/${reused.ports.queue}/${reused.ports.table}`);
+    log.info(
+      `Azurite (in memory) of a runtime that did not stop, taken over: ports ${reused.ports.blob}/${reused.ports.queue}/${reused.ports.table}`,
+    );
     return reused;
   }
   const azurite = await startAzurite({ outliveCrash: true });
@@ -145,7 +154,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const file of await functionFiles(options.root)) {
       await import(pathToFileURL(file).href);
     }
-    if (registry.functions.length === 0) throw new Error(`no functions registered by ${relative(options.root, join(options.root, "package.json"))} main`);
+    if (registry.functions.length === 0)
+      throw new Error(`no functions registered by ${relative(options.root, join(options.root, "package.json"))} main`);
     for (const hook of registry.hooks.get("appStart") ?? []) await hook({ hookData: {} });
 
     const host = await readHostConfig(options.root);
@@ -190,7 +200,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       timers.push(startTimer(fn, schedule, log));
     }
     for (const fn of registry.functions) {
-      const kind = fn.trigger.type === "httpTrigger" ? `http ${http.url}/${host.routePrefix}/${String(fn.trigger.route ?? fn.metadata.name)}` : `${fn.trigger.type} ${String(fn.trigger.queueName ?? fn.trigger.schedule ?? "")}`;
+      const kind =
+        fn.trigger.type === "httpTrigger"
+          ? `http ${http.url}/${host.routePrefix}/${String(fn.trigger.route ?? fn.metadata.name)}`
+          : `${fn.trigger.type} ${String(fn.trigger.queueName ?? fn.trigger.schedule ?? "")}`;
       log.info(`  ${fn.metadata.name}: ${kind}`);
     }
     return {

@@ -86,16 +86,20 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
     // Each renewal changes the pop receipt: the last one must land before the message is
     // deleted or released with it.
     let renewing: Promise<void> = Promise.resolve();
-    const renewal = setInterval(() => {
-      renewing = renewing.then(() =>
-        queue.updateMessage(message.messageId, popReceipt, undefined, leaseSeconds).then(
-          (r) => {
-            popReceipt = r.popReceipt ?? popReceipt;
-          },
-          (error: unknown) => log.error(`[${fn.metadata.name}] could not extend the lease of message ${message.messageId}: ${(error as Error).message}`),
-        ),
-      );
-    }, (leaseSeconds * 1000) / 3);
+    const renewal = setInterval(
+      () => {
+        renewing = renewing.then(() =>
+          queue.updateMessage(message.messageId, popReceipt, undefined, leaseSeconds).then(
+            (r) => {
+              popReceipt = r.popReceipt ?? popReceipt;
+            },
+            (error: unknown) =>
+              log.error(`[${fn.metadata.name}] could not extend the lease of message ${message.messageId}: ${(error as Error).message}`),
+          ),
+        );
+      },
+      (leaseSeconds * 1000) / 3,
+    );
     const context = new InvocationContext({
       invocationId: randomUUID(),
       functionName: fn.metadata.name,
@@ -140,7 +144,9 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
     }
     handled++;
     if (timedOut) {
-      log.error(`[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} timed out after ${((Date.now() - started) / 1000).toFixed(1)} s (functionTimeout ${(limit! / 1000).toFixed(1)} s): abandoned; the message is visible again after its lease`);
+      log.error(
+        `[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} timed out after ${((Date.now() - started) / 1000).toFixed(1)} s (functionTimeout ${(limit! / 1000).toFixed(1)} s): abandoned; the message is visible again after its lease`,
+      );
       timeouts++;
       return;
     }
@@ -151,7 +157,9 @@ export async function startQueuePump(options: QueuePumpOptions): Promise<QueuePu
       });
       return;
     }
-    log.error(`[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} failed: ${(failure as Error).message ?? String(failure)}`);
+    log.error(
+      `[${fn.metadata.name}] try ${message.dequeueCount} of message ${message.messageId} failed: ${(failure as Error).message ?? String(failure)}`,
+    );
     if (message.dequeueCount >= config.maxDequeueCount) {
       await moveToPoison({ ...message, popReceipt });
     } else {

@@ -47,7 +47,10 @@ export function readBodyWithin(req: IncomingMessage, limits: BodyLimits): Promis
     };
     const onEnd = () => finish(Buffer.concat(chunks));
     const onError = () => finish({ status: 408, message: "the request body did not arrive" });
-    const timer = setTimeout(() => finish({ status: 408, message: `the request body did not arrive within ${limits.timeoutMs} ms` }), limits.timeoutMs);
+    const timer = setTimeout(
+      () => finish({ status: 408, message: `the request body did not arrive within ${limits.timeoutMs} ms` }),
+      limits.timeoutMs,
+    );
     req.on("data", onData).on("end", onEnd).on("error", onError).on("aborted", onError);
   });
 }

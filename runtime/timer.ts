@@ -31,7 +31,14 @@ export function startTimer(fn: RegisteredFunction, schedule: string, log: Runtim
     });
     const now = new Date();
     try {
-      await fn.handler({ isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: last.toISOString(), next: interval.next().toISOString(), lastUpdated: now.toISOString() } }, context);
+      await fn.handler(
+        {
+          isPastDue,
+          schedule: { adjustForDST: false },
+          scheduleStatus: { last: last.toISOString(), next: interval.next().toISOString(), lastUpdated: now.toISOString() },
+        },
+        context,
+      );
     } catch (error) {
       log.error(`[${fn.metadata.name}] ${(error as Error).message}`);
     }
@@ -42,9 +49,12 @@ export function startTimer(fn: RegisteredFunction, schedule: string, log: Runtim
   const arm = () => {
     if (stopped) return;
     const next = CronExpressionParser.parse(schedule, { tz: "UTC", currentDate: new Date() }).next().getTime();
-    timer = setTimeout(() => {
-      running = invoke(false).finally(arm);
-    }, Math.max(0, next - Date.now()));
+    timer = setTimeout(
+      () => {
+        running = invoke(false).finally(arm);
+      },
+      Math.max(0, next - Date.now()),
+    );
   };
 
   if (fn.trigger.runOnStartup === true) running = invoke(false).finally(arm);

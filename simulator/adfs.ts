@@ -27,8 +27,15 @@ function b64url(value: unknown): string {
 function idToken(issuer: string, clientId: string, lifetimeSec: number): string {
   const now = Math.floor(Date.now() / 1000);
   const claims = {
-    aud: clientId, iss: issuer, iat: now, nbf: now, exp: now + lifetimeSec,
-    sub: "edgearmuser", upn: ARM_USER, unique_name: ARM_USER, oid: "00000000-0000-0000-0000-00000000a5e0",
+    aud: clientId,
+    iss: issuer,
+    iat: now,
+    nbf: now,
+    exp: now + lifetimeSec,
+    sub: "edgearmuser",
+    upn: ARM_USER,
+    unique_name: ARM_USER,
+    oid: "00000000-0000-0000-0000-00000000a5e0",
     tid: DEVICE_TENANT_ID,
   };
   return `${b64url({ alg: "none", typ: "JWT" })}.${b64url(claims)}.`;
@@ -67,7 +74,10 @@ export function tokenRequest(device: SimDevice, authority: string, form: URLSear
   } else if (grant === "refresh_token") {
     const expiry = refreshes.get(form.get("refresh_token") ?? "");
     if (!expiry || expiry < Date.now()) {
-      return { status: 400, body: { error: "invalid_grant", error_description: "MSIS9615: The refresh token received in 'refresh_token' parameter is invalid." } };
+      return {
+        status: 400,
+        body: { error: "invalid_grant", error_description: "MSIS9615: The refresh token received in 'refresh_token' parameter is invalid." },
+      };
     }
   } else {
     return { status: 400, body: { error: "unsupported_grant_type", error_description: `MSIS9611: The grant type '${grant}' is not supported.` } };

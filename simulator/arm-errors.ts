@@ -23,5 +23,4 @@ export const armError = (status: number, code: string, message: string, headers?
 export const notFound = (type: string, name: string) =>
   armError(404, "ResourceNotFound", `The Resource '${type}/${name}' under resource group was not found.`);
 
-export const resourceGroupNotFound = (rg: string) =>
-  armError(404, "ResourceGroupNotFound", `Resource group '${rg}' could not be found.`);
+export const resourceGroupNotFound = (rg: string) => armError(404, "ResourceGroupNotFound", `Resource group '${rg}' could not be found.`);

@@ -19,18 +19,35 @@ const methodNotAllowed = (req: ArmRequest) =>
 
 function subscriptionView(ctx: ArmContext) {
   const id = ctx.device.subscriptionId;
-  return { id: `/subscriptions/${id}`, subscriptionId: id, displayName: "Default Provider Subscription", state: "Enabled", tenantId: "c0257de7-538f-415c-993a-1b87a031879d" };
+  return {
+    id: `/subscriptions/${id}`,
+    subscriptionId: id,
+    displayName: "Default Provider Subscription",
+    state: "Enabled",
+    tenantId: "c0257de7-538f-415c-993a-1b87a031879d",
+  };
 }
 
 function rgView(ctx: ArmContext, rg: { name: string; location: string }) {
-  return { id: `/subscriptions/${ctx.device.subscriptionId}/resourceGroups/${rg.name}`, name: rg.name, type: "Microsoft.Resources/resourceGroups", location: rg.location, properties: { provisioningState: "Succeeded" } };
+  return {
+    id: `/subscriptions/${ctx.device.subscriptionId}/resourceGroups/${rg.name}`,
+    name: rg.name,
+    type: "Microsoft.Resources/resourceGroups",
+    location: rg.location,
+    properties: { provisioningState: "Succeeded" },
+  };
 }
 
 export function handleArm(ctx: ArmContext, req: ArmRequest): ArmResponse {
   const { lower, segments } = req;
   const d = ctx.device;
   if (lower[0] !== "subscriptions") throw armError(404, "NotFound", `No route for '/${segments.join("/")}'.`);
-  if (lower.length === 1) return req.method === "GET" ? list([subscriptionView(ctx)]) : (() => { throw methodNotAllowed(req); })();
+  if (lower.length === 1)
+    return req.method === "GET"
+      ? list([subscriptionView(ctx)])
+      : (() => {
+          throw methodNotAllowed(req);
+        })();
   if (lower[1] !== d.subscriptionId.toLowerCase()) {
     throw armError(404, "SubscriptionNotFound", `The subscription '${segments[1]}' could not be found.`);
   }
@@ -60,7 +77,11 @@ export function handleArm(ctx: ArmContext, req: ArmRequest): ArmResponse {
   if (provider === "microsoft.network" && type === "networkinterfaces") return nics(ctx, req, group.name, names);
   if (provider === "microsoft.network" && type === "virtualnetworks") return vnets(ctx, req, group.name, names);
   if (provider === "microsoft.databoxedge") return handleDataBoxEdge(ctx, req, segments.slice(6), rest.slice(4));
-  throw armError(404, "InvalidResourceType", `The resource type '${segments[4]}/${segments[5]}' could not be found in the namespace for api version '${req.apiVersion}'.`);
+  throw armError(
+    404,
+    "InvalidResourceType",
+    `The resource type '${segments[4]}/${segments[5]}' could not be found in the namespace for api version '${req.apiVersion}'.`,
+  );
 }
 
 function resourceGroup(ctx: ArmContext, req: ArmRequest, name: string): ArmResponse {
@@ -73,7 +94,11 @@ function resourceGroup(ctx: ArmContext, req: ArmRequest, name: string): ArmRespo
   if (req.method === "PUT") {
     const location = String(req.body?.location ?? d.location);
     if (location.toLowerCase() !== d.location.toLowerCase()) {
-      throw armError(400, "LocationNotAvailableForResourceGroup", `The provided location '${location}' is not available for resource group. List of available regions is '${d.location.toLowerCase()}'.`);
+      throw armError(
+        400,
+        "LocationNotAvailableForResourceGroup",
+        `The provided location '${location}' is not available for resource group. List of available regions is '${d.location.toLowerCase()}'.`,
+      );
     }
     const rg = existing ?? { name, location: d.location };
     d.resourceGroups.set(key(name), rg);
@@ -90,7 +115,14 @@ export function operationStatus(ctx: ArmContext, id: string, asResult: boolean):
   if (!asResult) {
     return {
       status: 200,
-      body: { id, name: id, status: op.status, startTime: op.startTime, ...(op.endTime ? { endTime: op.endTime } : {}), ...(op.error ? { error: op.error } : {}) },
+      body: {
+        id,
+        name: id,
+        status: op.status,
+        startTime: op.startTime,
+        ...(op.endTime ? { endTime: op.endTime } : {}),
+        ...(op.error ? { error: op.error } : {}),
+      },
       ...(wait ? { headers: wait } : {}),
     };
   }
@@ -104,7 +136,10 @@ export function operationStatus(ctx: ArmContext, id: string, asResult: boolean):
 }
 
 function templateHash(template: unknown): string {
-  return createHash("sha256").update(JSON.stringify(template ?? null)).digest("hex").slice(0, 20);
+  return createHash("sha256")
+    .update(JSON.stringify(template ?? null))
+    .digest("hex")
+    .slice(0, 20);
 }
 
 function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): ArmResponse {
@@ -144,9 +179,14 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
     const types = new Set(planned.resources.map((r) => r.type.toLowerCase()));
     const kind = types.has("microsoft.compute/virtualmachines")
       ? "createVm"
-      : types.has("microsoft.compute/virtualmachines/extensions") ? "installGpuExtension" : "deployment";
+      : types.has("microsoft.compute/virtualmachines/extensions")
+        ? "installGpuExtension"
+        : "deployment";
     const { op, headers } = startLro(
-      ctx, kind, "Microsoft.Resources", req.apiVersion,
+      ctx,
+      kind,
+      "Microsoft.Resources",
+      req.apiVersion,
       () => {
         dep.outputResources = runDeployment(d, rg, planned.resources);
         return undefined;
@@ -155,9 +195,10 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
         dep.provisioningState = done.status === "Succeeded" ? "Succeeded" : "Failed";
         dep.timestamp = done.endTime ?? dep.timestamp;
         if (done.status === "Failed") {
-          dep.error = done.error?.code === "DeploymentFailed"
-            ? done.error
-            : { code: "DeploymentFailed", message: "At least one resource deployment operation failed.", details: [done.error!] };
+          dep.error =
+            done.error?.code === "DeploymentFailed"
+              ? done.error
+              : { code: "DeploymentFailed", message: "At least one resource deployment operation failed.", details: [done.error!] };
         }
       },
     );
@@ -174,7 +215,6 @@ function deployments(ctx: ArmContext, req: ArmRequest, rg: string, names: string
   }
   throw methodNotAllowed(req);
 }
-
 
 function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: string[], lowerNames: string[]): ArmResponse {
   const d = ctx.device;
@@ -217,7 +257,11 @@ function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: st
           claim(d, () => resizeVm(d.claims, found.name, size));
           return vmView(d, found, false);
         });
-        return { status: 200, body: { ...vmView(d, found, false), properties: { ...vmView(d, found, false).properties, provisioningState: "Updating" } }, headers };
+        return {
+          status: 200,
+          body: { ...vmView(d, found, false), properties: { ...vmView(d, found, false).properties, provisioningState: "Updating" } },
+          headers,
+        };
       }
       return ok(vmView(d, found, false));
     }
@@ -231,7 +275,10 @@ function virtualMachines(ctx: ArmContext, req: ArmRequest, rg: string, names: st
     found.pendingPower = pending;
     const kind = ({ start: "startVm", deallocate: "deallocateVm", poweroff: "powerOffVm" } as const)[action];
     const { headers } = startLro(
-      ctx, kind, "Microsoft.Compute", req.apiVersion,
+      ctx,
+      kind,
+      "Microsoft.Compute",
+      req.apiVersion,
       () => {
         if (!d.vms.has(key(vmName))) throw Object.assign(new Error(`VM '${vmName}' was deleted`), { code: "ResourceNotFound" });
         if (action === "start") claim(d, () => startVm(d.claims, found.name));
@@ -261,8 +308,13 @@ function images(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): 
   if (req.method !== "GET") throw methodNotAllowed(req);
   const view = (img: { name: string; resourceGroup: string; osType: string }) => ({
     id: `/subscriptions/${d.subscriptionId}/resourceGroups/${img.resourceGroup}/providers/Microsoft.Compute/images/${img.name}`,
-    name: img.name, type: "Microsoft.Compute/images", location: d.location,
-    properties: { storageProfile: { osDisk: { osType: img.osType, osState: "Generalized", blobUri: `https://sa.blob.${d.name}.local/vhds/${img.name}.vhd` } }, provisioningState: "Succeeded" },
+    name: img.name,
+    type: "Microsoft.Compute/images",
+    location: d.location,
+    properties: {
+      storageProfile: { osDisk: { osType: img.osType, osState: "Generalized", blobUri: `https://sa.blob.${d.name}.local/vhds/${img.name}.vhd` } },
+      provisioningState: "Succeeded",
+    },
   });
   if (names.length === 0) return list([...d.images.values()].filter((i) => i.resourceGroup.toLowerCase() === rg.toLowerCase()).map(view));
   const img = d.images.get(key(rg, names[0]!));
@@ -284,7 +336,9 @@ function nics(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): Ar
   }
   if (req.method === "DELETE") {
     if (!nic) return { status: 204 };
-    const inUse = [...d.vms.values()].find((vm) => vm.nicName.toLowerCase() === nic.name.toLowerCase() && vm.resourceGroup.toLowerCase() === rg.toLowerCase());
+    const inUse = [...d.vms.values()].find(
+      (vm) => vm.nicName.toLowerCase() === nic.name.toLowerCase() && vm.resourceGroup.toLowerCase() === rg.toLowerCase(),
+    );
     if (inUse) throw armError(400, "NicInUse", `Network Interface ${nic.name} is used by existing resource ${inUse.name}.`);
     const { headers } = startLro(ctx, "deleteNic", "Microsoft.Network", req.apiVersion, () => {
       d.nics.delete(k);

@@ -53,10 +53,19 @@ export function cloudOpenIdConfiguration(authority: string): unknown {
 export function cloudTokenRequest(form: URLSearchParams, config: CloudConfig): { status: number; body: unknown } {
   const grant = form.get("grant_type");
   if (grant !== "client_credentials") {
-    return { status: 400, body: { error: "unsupported_grant_type", error_description: `AADSTS70003: The app requested an unsupported grant type '${grant}'.` } };
+    return {
+      status: 400,
+      body: { error: "unsupported_grant_type", error_description: `AADSTS70003: The app requested an unsupported grant type '${grant}'.` },
+    };
   }
   if (form.get("client_id") !== config.clientId) {
-    return { status: 400, body: { error: "unauthorized_client", error_description: `AADSTS700016: Application with identifier '${form.get("client_id")}' was not found in the directory.` } };
+    return {
+      status: 400,
+      body: {
+        error: "unauthorized_client",
+        error_description: `AADSTS700016: Application with identifier '${form.get("client_id")}' was not found in the directory.`,
+      },
+    };
   }
   if (form.get("client_secret") !== config.clientSecret) {
     return { status: 401, body: { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." } };
@@ -77,7 +86,14 @@ export type CloudTarget = { device: SimDevice; subscriptionId: string; name: str
  */
 export function resolveCloud(config: CloudConfig, operations: OperationRegistry, devices: Map<string, SimDevice>, segments: string[]): CloudTarget {
   const lower = segments.map((s) => s.toLowerCase());
-  if (lower[0] !== "subscriptions" || !lower[1]) return { error: armError(404, "NotFound", "Use /cloud/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{name}/...") };
+  if (lower[0] !== "subscriptions" || !lower[1])
+    return {
+      error: armError(
+        404,
+        "NotFound",
+        "Use /cloud/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{name}/...",
+      ),
+    };
   // /subscriptions/{s}/providers/{ns}/locations/{loc}/operations|operationResults/{id}
   if (lower[2] === "providers" && lower[4] === "locations" && (lower[6] === "operations" || lower[6] === "operationresults") && lower.length === 8) {
     const op = operations.get(segments[7]!);
@@ -86,11 +102,31 @@ export function resolveCloud(config: CloudConfig, operations: OperationRegistry,
     const resource = [...config.resources.values()].find((r) => r.device === device);
     return { device, subscriptionId: segments[1]!, name: resource?.name ?? device.name };
   }
-  if (lower[2] !== "resourcegroups" || !lower[3] || lower[4] !== "providers" || lower[5] !== "microsoft.databoxedge" || lower[6] !== "databoxedgedevices" || !lower[7]) {
-    return { error: armError(404, "NotFound", `No route for '/${segments.join("/")}' on the cloud prefix: only Microsoft.DataBoxEdge/dataBoxEdgeDevices is served.`) };
+  if (
+    lower[2] !== "resourcegroups" ||
+    !lower[3] ||
+    lower[4] !== "providers" ||
+    lower[5] !== "microsoft.databoxedge" ||
+    lower[6] !== "databoxedgedevices" ||
+    !lower[7]
+  ) {
+    return {
+      error: armError(
+        404,
+        "NotFound",
+        `No route for '/${segments.join("/")}' on the cloud prefix: only Microsoft.DataBoxEdge/dataBoxEdgeDevices is served.`,
+      ),
+    };
   }
   const resource = config.resources.get(lower[7]);
-  if (!resource) return { error: armError(404, "ResourceNotFound", `The Resource 'Microsoft.DataBoxEdge/dataBoxEdgeDevices/${segments[7]}' under resource group '${segments[3]}' was not found.`) };
+  if (!resource)
+    return {
+      error: armError(
+        404,
+        "ResourceNotFound",
+        `The Resource 'Microsoft.DataBoxEdge/dataBoxEdgeDevices/${segments[7]}' under resource group '${segments[3]}' was not found.`,
+      ),
+    };
   if (resource.subscriptionId && resource.subscriptionId.toLowerCase() !== lower[1]) {
     return { error: armError(404, "SubscriptionNotFound", `The subscription '${segments[1]}' could not be found.`) };
   }

@@ -41,7 +41,11 @@ function roleView(ctx: ArmContext, rg: string) {
       hostPlatform: role.hostPlatform,
       provisioningState: role.provisioningState,
       hostPlatformType: "KubernetesCluster",
-      kubernetesClusterInfo: { version: "v1.24.6", etcdInfo: { type: "etcd", version: "3.5.3" }, nodes: [{ name: `${ctx.device.name}-k8s-master`, type: "Master" }] },
+      kubernetesClusterInfo: {
+        version: "v1.24.6",
+        etcdInfo: { type: "etcd", version: "3.5.3" },
+        nodes: [{ name: `${ctx.device.name}-k8s-master`, type: "Master" }],
+      },
       kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2", memoryInBytes: 34359738368, processorCount: 8 } },
       roleStatus: "Enabled",
     },
@@ -51,7 +55,8 @@ function roleView(ctx: ArmContext, rg: string) {
 export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: string[], lower: string[]): ArmResponse {
   const d = ctx.device;
   const rg = req.segments[3]!;
-  if (lower[0] !== "databoxedgedevices" || !lower[1]) throw armError(404, "InvalidResourceType", `The resource type '${segments[0]}' is not served by the simulator.`);
+  if (lower[0] !== "databoxedgedevices" || !lower[1])
+    throw armError(404, "InvalidResourceType", `The resource type '${segments[0]}' is not served by the simulator.`);
   if (lower[1] !== (ctx.cloud?.name ?? d.name).toLowerCase()) throw notFound(`${NS}/dataBoxEdgeDevices`, segments[1]!);
   const sub = lower.slice(2);
   const get = req.method === "GET";
@@ -60,12 +65,20 @@ export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: st
     return {
       status: 200,
       body: {
-        id: devicePath(ctx, rg), name: d.name, type: `${NS}/dataBoxEdgeDevices`, location: "westus2", kind: "AzureStackEdge",
+        id: devicePath(ctx, rg),
+        name: d.name,
+        type: `${NS}/dataBoxEdgeDevices`,
+        location: "westus2",
+        kind: "AzureStackEdge",
         sku: { name: "EdgeP_Base", tier: "Standard" },
         properties: {
-          dataBoxEdgeDeviceStatus: "Online", deviceType: "DataBoxEdgeDevice", friendlyName: d.name,
-          deviceModel: `Azure Stack Edge Pro - ${counts.total} GPU`, deviceSoftwareVersion: buildNumber(d.claims.softwareVersion),
-          nodeCount: 1, configuredRoleTypes: d.role && d.role.provisioningState !== "Failed" ? ["Kubernetes"] : [],
+          dataBoxEdgeDeviceStatus: "Online",
+          deviceType: "DataBoxEdgeDevice",
+          friendlyName: d.name,
+          deviceModel: `Azure Stack Edge Pro - ${counts.total} GPU`,
+          deviceSoftwareVersion: buildNumber(d.claims.softwareVersion),
+          nodeCount: 1,
+          configuredRoleTypes: d.role && d.role.provisioningState !== "Failed" ? ["Kubernetes"] : [],
         },
       },
     };
@@ -77,14 +90,20 @@ export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: st
     return {
       status: 200,
       body: {
-        id: `${devicePath(ctx, rg)}/deviceCapacityInfo/default`, name: "default", type: `${NS}/dataBoxEdgeDevices/deviceCapacityInfo`,
+        id: `${devicePath(ctx, rg)}/deviceCapacityInfo/default`,
+        name: "default",
+        type: `${NS}/dataBoxEdgeDevices/deviceCapacityInfo`,
         properties: {
           timeStamp: now,
           clusterComputeCapacityInfo: {
-            fqdn: `${d.name}.local`, lastRefreshedTime: now,
+            fqdn: `${d.name}.local`,
+            lastRefreshedTime: now,
             gpuCapacity: {
-              gpuType: d.claims.gpuModel, gpuTotalUnitsCount: counts.total, gpuUsedUnitsCount: counts.used,
-              gpuFreeUnitsCount: counts.free, gpuReservedForFailoverUnitsCount: 0,
+              gpuType: d.claims.gpuModel,
+              gpuTotalUnitsCount: counts.total,
+              gpuUsedUnitsCount: counts.used,
+              gpuFreeUnitsCount: counts.free,
+              gpuReservedForFailoverUnitsCount: 0,
             },
           },
           nodeCapacityInfos: { [`${d.name}-node1`]: { hostName: `${d.name}-node1`, availableGpuCount: counts.free, gpuType: d.claims.gpuModel } },
@@ -98,7 +117,9 @@ export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: st
     return {
       status: 200,
       body: {
-        id: `${devicePath(ctx, rg)}/updateSummary/default`, name: "default", type: `${NS}/dataBoxEdgeDevices/updateSummary`,
+        id: `${devicePath(ctx, rg)}/updateSummary/default`,
+        name: "default",
+        type: `${NS}/dataBoxEdgeDevices/updateSummary`,
         properties: {
           deviceVersionNumber: buildNumber(release),
           friendlyDeviceVersionName: release ? `Azure Stack Edge ${release}` : "Azure Stack Edge",
@@ -115,12 +136,15 @@ export function handleDataBoxEdge(ctx: ArmContext, req: ArmRequest, segments: st
   }
   if (req.method === "POST" && sub.length === 1 && ["scanforupdates", "downloadupdates", "installupdates"].includes(sub[0]!)) {
     const action = sub[0]!;
-    const kind = ({ scanforupdates: "scanForUpdates", downloadupdates: "downloadUpdates", installupdates: "installUpdates" } as const)[action as "scanforupdates"];
+    const kind = ({ scanforupdates: "scanForUpdates", downloadupdates: "downloadUpdates", installupdates: "installUpdates" } as const)[
+      action as "scanforupdates"
+    ];
     const { headers } = startLro(ctx, kind, NS, req.apiVersion, () => {
       const target = availableRelease(d);
       if (action === "downloadupdates" && target) d.updatesDownloaded = true;
       if (action === "installupdates" && target) {
-        if (!d.updatesDownloaded) throw Object.assign(new Error("No downloaded updates to install: download the updates first."), { code: "UpdatesNotDownloaded" });
+        if (!d.updatesDownloaded)
+          throw Object.assign(new Error("No downloaded updates to install: download the updates first."), { code: "UpdatesNotDownloaded" });
         claim(d, () => updateSoftware(d.claims, target));
         d.updatesDownloaded = false;
       }
@@ -158,7 +182,10 @@ function roles(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): A
     d.role = { name, provisioningState: "Creating", hostPlatform: String(req.body?.properties?.hostPlatform ?? "Linux") };
     const role = d.role;
     const { op, headers } = startLro(
-      ctx, "configureKubernetes", NS, req.apiVersion,
+      ctx,
+      "configureKubernetes",
+      NS,
+      req.apiVersion,
       () => {
         // Configuring Kubernetes claims every GPU free at this moment (domain.md §2).
         claim(d, () => configureKubernetes(d.claims));
@@ -175,7 +202,10 @@ function roles(ctx: ArmContext, req: ArmRequest, rg: string, names: string[]): A
     if (!same) return { status: 204 };
     d.role!.provisioningState = "Deleting";
     const { headers } = startLro(
-      ctx, "removeKubernetes", NS, req.apiVersion,
+      ctx,
+      "removeKubernetes",
+      NS,
+      req.apiVersion,
       () => {
         if (d.claims.kubernetes.configured) claim(d, () => removeKubernetes(d.claims));
         d.role = undefined;

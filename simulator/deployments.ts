@@ -19,16 +19,20 @@ export interface PlannedResource {
 }
 
 /** Resource types the simulator deploys, in the order it deploys them (dependsOn is not read). */
-const DEPLOY_ORDER = [
-  "microsoft.network/networkinterfaces",
-  "microsoft.compute/virtualmachines",
-  "microsoft.compute/virtualmachines/extensions",
-];
+const DEPLOY_ORDER = ["microsoft.network/networkinterfaces", "microsoft.compute/virtualmachines", "microsoft.compute/virtualmachines/extensions"];
 
 const invalid = (code: string, message: string) =>
-  new ArmHttpError(400, { code: "InvalidTemplateDeployment", message: `The template deployment is not valid: ${message}`, details: [{ code, message }] });
+  new ArmHttpError(400, {
+    code: "InvalidTemplateDeployment",
+    message: `The template deployment is not valid: ${message}`,
+    details: [{ code, message }],
+  });
 
-export function planDeployment(device: SimDevice, resourceGroup: string, body: any): { resources: PlannedResource[]; parameters: Record<string, unknown> } {
+export function planDeployment(
+  device: SimDevice,
+  resourceGroup: string,
+  body: any,
+): { resources: PlannedResource[]; parameters: Record<string, unknown> } {
   const props = body?.properties;
   if (!props || typeof props !== "object") throw armError(400, "InvalidRequestContent", "The request content was invalid: 'properties' is required.");
   if (props.mode && String(props.mode).toLowerCase() !== "incremental") {
@@ -116,8 +120,13 @@ export function runDeployment(device: SimDevice, resourceGroup: string, resource
       }
       const names = resource.name.split("/");
       const types = resource.type.split("/");
-      ids.push(`/subscriptions/${device.subscriptionId}/resourceGroups/${resourceGroup}/providers/${types[0]}/` +
-        types.slice(1).map((t, i) => `${t}/${names[i]}`).join("/"));
+      ids.push(
+        `/subscriptions/${device.subscriptionId}/resourceGroups/${resourceGroup}/providers/${types[0]}/` +
+          types
+            .slice(1)
+            .map((t, i) => `${t}/${names[i]}`)
+            .join("/"),
+      );
     } catch (err) {
       const e = err as { code?: string; message?: string };
       throw new DeploymentFailed([{ code: e.code ?? "InternalServerError", message: e.message ?? String(err) }]);
@@ -125,4 +134,3 @@ export function runDeployment(device: SimDevice, resourceGroup: string, resource
   }
   return ids;
 }
-

@@ -187,7 +187,10 @@ export function createDevice(seed: DeviceSeed): SimDevice {
         osType: "Linux",
         imageName: seed.images[0]?.name ?? "image",
         nicName,
-        tags: seededTags(vm.managed, observed?.virtualMachines.find((o) => o.name === vm.name)),
+        tags: seededTags(
+          vm.managed,
+          observed?.virtualMachines.find((o) => o.name === vm.name),
+        ),
         extensions,
       });
     }
@@ -211,7 +214,10 @@ export function subnetId(device: SimDevice): string {
 }
 
 export class ClaimRefused extends Error {
-  constructor(readonly code: string, reason: string) {
+  constructor(
+    readonly code: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }

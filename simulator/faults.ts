@@ -16,7 +16,10 @@ export class FaultSpecError extends Error {
 /** Parses `429:0.1,500:0.05,reset:0.02,asyncfail:0.05`. */
 export function parseFaultSpec(spec: string | undefined): FaultRates {
   const rates: FaultRates = {};
-  for (const part of (spec ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (spec ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split(":");
     const kind = FaultKind.safeParse(name?.trim());
     const rate = Number(value);

@@ -42,7 +42,10 @@ export const SimulatorOptions = z.object({
   reclaimRisk: z.boolean().default(false),
   seed: z.number().int().default(1),
   /** Release installUpdates moves devices to; default: each manifest's softwareVersion. */
-  targetRelease: z.string().regex(/^\d{4}$/).optional(),
+  targetRelease: z
+    .string()
+    .regex(/^\d{4}$/)
+    .optional(),
   tokenLifetimeSec: z.number().int().positive().default(5400),
   /**
    * Operation durations are real ones (simulator/durations.ts) times this factor; default
@@ -137,7 +140,8 @@ export async function startSimulator(input: SimulatorOptions): Promise<Simulator
     const cloud = manifest.spec.dataBoxEdge;
     const cloudName = cloud?.name ?? name;
     cloudResources.set(cloudName.toLowerCase(), {
-      device, name: cloudName,
+      device,
+      name: cloudName,
       ...(cloud ? { subscriptionId: cloud.subscriptionId, resourceGroup: cloud.resourceGroup } : {}),
     });
   }

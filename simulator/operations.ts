@@ -78,7 +78,11 @@ export class OperationRegistry {
       } catch (err) {
         op.status = "Failed";
         const e = err as { code?: unknown; message?: string; details?: ArmErrorBody[] };
-        op.error = { code: typeof e.code === "string" ? e.code : "InternalOperationError", message: e.message ?? String(err), ...(e.details ? { details: e.details } : {}) };
+        op.error = {
+          code: typeof e.code === "string" ? e.code : "InternalOperationError",
+          message: e.message ?? String(err),
+          ...(e.details ? { details: e.details } : {}),
+        };
       }
     }
     op.endTime = new Date().toISOString();

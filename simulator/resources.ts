@@ -8,7 +8,17 @@ import { sameSize } from "../shared/core/claims/sizes.js";
 import { ArmHttpError, armError } from "./arm-errors.js";
 import { ipInPrefix } from "../shared/core/plan/vm-checks.js";
 import {
-  ASE_SUBNET, ASE_SUBNET_PREFIX, ASE_VNET, ASE_VNET_RG, ClaimRefused, MANAGED_TAG, type SimDevice, type SimOsProfile, type SimVm, commitClaim, key,
+  ASE_SUBNET,
+  ASE_SUBNET_PREFIX,
+  ASE_VNET,
+  ASE_VNET_RG,
+  ClaimRefused,
+  MANAGED_TAG,
+  type SimDevice,
+  type SimOsProfile,
+  type SimVm,
+  commitClaim,
+  key,
 } from "./device-state.js";
 
 /** ARM-style codes the simulator uses for the claim model's refusals (a real device's wording is unknown). */
@@ -25,7 +35,10 @@ export const CLAIM_ERROR_CODES: Record<string, string> = {
 };
 
 export class ResourceError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -61,15 +74,26 @@ export function putNic(device: SimDevice, rg: string, name: string, properties: 
   const subnet = String(ipConfig?.properties?.subnet?.id ?? "");
   const expected = new RegExp(`/resourceGroups/${ASE_VNET_RG}/providers/Microsoft.Network/virtualNetworks/${ASE_VNET}/subnets/${ASE_SUBNET}$`, "i");
   if (!expected.test(subnet)) {
-    throw new ResourceError("InvalidResourceReference", `Subnet '${subnet}' referenced by network interface '${name}' was not found; use ${ASE_VNET}/${ASE_SUBNET} in ${ASE_VNET_RG}.`);
+    throw new ResourceError(
+      "InvalidResourceReference",
+      `Subnet '${subnet}' referenced by network interface '${name}' was not found; use ${ASE_VNET}/${ASE_SUBNET} in ${ASE_VNET_RG}.`,
+    );
   }
   const privateIPAddress = String(ipConfig?.properties?.privateIPAddress ?? "");
   if (privateIPAddress) {
     if (!ipInPrefix(privateIPAddress, ASE_SUBNET_PREFIX)) {
-      throw new ResourceError("PrivateIPAddressNotInSubnet", `IP address ${privateIPAddress} does not belong to subnet ${ASE_SUBNET} (${ASE_SUBNET_PREFIX}).`);
+      throw new ResourceError(
+        "PrivateIPAddressNotInSubnet",
+        `IP address ${privateIPAddress} does not belong to subnet ${ASE_SUBNET} (${ASE_SUBNET_PREFIX}).`,
+      );
     }
-    const holder = [...device.nics.values()].find((n) => n.privateIPAddress === privateIPAddress && !(n.name.toLowerCase() === name.toLowerCase() && n.resourceGroup.toLowerCase() === group.toLowerCase()));
-    if (holder) throw new ResourceError("PrivateIPAddressInUse", `IP address ${privateIPAddress} is already used by network interface '${holder.name}'.`);
+    const holder = [...device.nics.values()].find(
+      (n) =>
+        n.privateIPAddress === privateIPAddress &&
+        !(n.name.toLowerCase() === name.toLowerCase() && n.resourceGroup.toLowerCase() === group.toLowerCase()),
+    );
+    if (holder)
+      throw new ResourceError("PrivateIPAddressInUse", `IP address ${privateIPAddress} is already used by network interface '${holder.name}'.`);
   }
   device.nics.set(key(group, name), {
     name,
@@ -139,7 +163,10 @@ function readOsProfile(raw: Props | undefined): SimOsProfile | ResourceError {
   if (!passwordSet && keys.length === 0) return new ResourceError("InvalidParameter", "Required parameter 'adminPassword' is missing (null).");
   const customData = typeof raw?.customData === "string" && raw.customData ? raw.customData : undefined;
   if (customData && Buffer.from(customData, "base64").length > 65_535) {
-    return new ResourceError("InvalidParameter", "Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.");
+    return new ResourceError(
+      "InvalidParameter",
+      "Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.",
+    );
   }
   return { adminUsername, passwordSet, disablePasswordAuthentication, sshPublicKeys: keys, ...(customData ? { customData } : {}) };
 }
@@ -155,7 +182,10 @@ export function putExtension(device: SimDevice, rg: string, vmName: string, extN
   requireResourceGroup(device, rg);
   const vm = device.vms.get(key(vmName));
   if (!vm || vm.resourceGroup.toLowerCase() !== rg.toLowerCase()) {
-    throw new ResourceError("ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${vmName}' not found.`);
+    throw new ResourceError(
+      "ParentResourceNotFound",
+      `Can not perform requested operation on nested resource. Parent resource '${vmName}' not found.`,
+    );
   }
   const publisher = String(properties?.publisher ?? "");
   const type = String(properties?.type ?? "");
@@ -164,7 +194,10 @@ export function putExtension(device: SimDevice, rg: string, vmName: string, extN
   if (isGpuDriver) {
     const wanted = vm.osType === "Windows" ? "NvidiaGpuDriverWindows" : "NvidiaGpuDriverLinux";
     if (type.toLowerCase() !== wanted.toLowerCase()) {
-      throw new ResourceError("VMExtensionProvisioningError", `Extension type '${type}' does not match the ${vm.osType} VM '${vmName}'; use ${wanted}.`);
+      throw new ResourceError(
+        "VMExtensionProvisioningError",
+        `Extension type '${type}' does not match the ${vm.osType} VM '${vmName}'; use ${wanted}.`,
+      );
     }
     const versions = expectedGpuExtensionVersion(device.claims.softwareVersion, type);
     if (!versions.includes(version)) {

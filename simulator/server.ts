@@ -95,7 +95,10 @@ const UNAUTHORIZED: Record<string, [string, string]> = {
 export function createRequestHandler(config: ServerConfig) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "https://simulator");
-    const parts = url.pathname.split("/").filter(Boolean).map((p) => decodeURIComponent(p));
+    const parts = url.pathname
+      .split("/")
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     let rawBody: string;
     const body = async () => {
       try {
@@ -113,7 +116,10 @@ export function createRequestHandler(config: ServerConfig) {
       if (!(await body())) return;
       config.onRequest?.("", req.method ?? "GET", `/${parts.join("/")}`, 0);
       const authority = `${config.origin()}/cloud-login/${parts[1]}`;
-      const rest = parts.slice(2).map((s) => s.toLowerCase()).join("/");
+      const rest = parts
+        .slice(2)
+        .map((s) => s.toLowerCase())
+        .join("/");
       if (req.method === "GET" && (rest === ".well-known/openid-configuration" || rest === "v2.0/.well-known/openid-configuration")) {
         return send(res, 200, cloudOpenIdConfiguration(authority));
       }
@@ -146,7 +152,10 @@ export function createRequestHandler(config: ServerConfig) {
       if (!device) return send(res, 404, { error: { code: "NotFound", message: `No simulated device '${parts[1]}'.` } });
       const base = `${config.origin()}/devices/${device.name}`;
       route = {
-        device, base, segments: parts.slice(2), recordPrefix: "",
+        device,
+        base,
+        segments: parts.slice(2),
+        recordPrefix: "",
         token: (header) => checkBearer(device, header),
         authorizationUri: `${base}/adfs`,
         handle: handleArm,
@@ -160,7 +169,10 @@ export function createRequestHandler(config: ServerConfig) {
       const device = route.device;
       config.onRequest?.(device.name, req.method ?? "GET", `/${segments.join("/")}`, 0);
       const authority = `${base}/adfs`;
-      const rest = segments.slice(1).map((s) => s.toLowerCase()).join("/");
+      const rest = segments
+        .slice(1)
+        .map((s) => s.toLowerCase())
+        .join("/");
       if (req.method === "GET" && (rest === ".well-known/openid-configuration" || rest === "v2.0/.well-known/openid-configuration")) {
         return send(res, 200, hostileDiscovery(config.hostile, openIdConfiguration(authority)));
       }
@@ -184,9 +196,13 @@ export function createRequestHandler(config: ServerConfig) {
     const token = route.token(req.headers.authorization);
     if (token !== "ok") {
       const [code, message] = UNAUTHORIZED[token]!;
-      return reply(401, { error: { code, message } }, {
-        "WWW-Authenticate": `Bearer authorization_uri="${route.authorizationUri}", error="invalid_token", error_description="${message}"`,
-      });
+      return reply(
+        401,
+        { error: { code, message } },
+        {
+          "WWW-Authenticate": `Bearer authorization_uri="${route.authorizationUri}", error="invalid_token", error_description="${message}"`,
+        },
+      );
     }
     if (!route.device) {
       const e = route.error ?? armError(404, "NotFound", "Not found.");
@@ -213,16 +229,27 @@ export function createRequestHandler(config: ServerConfig) {
       config.onRequest?.(deviceName, method, path, kind === "429" ? 429 : kind === "500" ? 500 : 0);
       if (kind === "reset") return void res.socket?.destroy();
       if (kind === "429") {
-        return send(res, 429, { error: { code: "TooManyRequests", message: "The request was throttled (injected fault)." } }, { "Retry-After": String(config.throttleRetryAfterSec) });
+        return send(
+          res,
+          429,
+          { error: { code: "TooManyRequests", message: "The request was throttled (injected fault)." } },
+          { "Retry-After": String(config.throttleRetryAfterSec) },
+        );
       }
       return send(res, 500, { error: { code: "InternalServerError", message: "The server encountered an internal error (injected fault)." } });
     };
     if (fault && !fault.afterCommit) return failNow(fault.kind);
 
     const ctx: ArmContext = {
-      device, base, operations: config.operations, faults: config.faults,
-      latencyMs: config.latencyMs, lroRetryAfterSec: config.lroRetryAfterSec,
-      lroRetryAfterMaxSec: config.lroRetryAfterMaxSec, clock: config.clock, reclaimRisk: config.reclaimRisk,
+      device,
+      base,
+      operations: config.operations,
+      faults: config.faults,
+      latencyMs: config.latencyMs,
+      lroRetryAfterSec: config.lroRetryAfterSec,
+      lroRetryAfterMaxSec: config.lroRetryAfterMaxSec,
+      clock: config.clock,
+      reclaimRisk: config.reclaimRisk,
       ...(route.cloud ? { cloud: route.cloud } : {}),
     };
     const armReq: ArmRequest = { method, segments, lower, query: url.searchParams, body: json, apiVersion: apiVersion! };

@@ -24,14 +24,21 @@ function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === "'") {
       let value = "";
       i++;
       for (;;) {
         if (i >= text.length) throw new TemplateError(`unterminated string in expression [${text}]`);
         if (text[i] === "'") {
-          if (text[i + 1] === "'") { value += "'"; i += 2; continue; }
+          if (text[i + 1] === "'") {
+            value += "'";
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -105,8 +112,12 @@ function callFunction(ctx: TemplateContext, name: string, args: unknown[]): unkn
     case "equals":
       return JSON.stringify(args[0]) === JSON.stringify(args[1]);
     case "empty":
-      return args[0] === "" || args[0] == null || (Array.isArray(args[0]) && args[0].length === 0) ||
-        (typeof args[0] === "object" && Object.keys(args[0] as object).length === 0);
+      return (
+        args[0] === "" ||
+        args[0] == null ||
+        (Array.isArray(args[0]) && args[0].length === 0) ||
+        (typeof args[0] === "object" && Object.keys(args[0] as object).length === 0)
+      );
     case "not":
       return !args[0];
     case "and":
@@ -147,7 +158,10 @@ function parseExpression(ctx: TemplateContext, tokens: Token[]): unknown {
         for (;;) {
           args.push(value());
           const next = peek();
-          if (next?.t === "p" && next.v === ",") { pos++; continue; }
+          if (next?.t === "p" && next.v === ",") {
+            pos++;
+            continue;
+          }
           break;
         }
       }

@@ -31,8 +31,12 @@ export function extensionsView(d: SimDevice, vm: SimVm) {
 }
 
 const POWER_TEXT: Record<string, string> = {
-  running: "VM running", stopped: "VM stopped", deallocated: "VM deallocated",
-  starting: "VM starting", stopping: "VM stopping", deallocating: "VM deallocating",
+  running: "VM running",
+  stopped: "VM stopped",
+  deallocated: "VM deallocated",
+  starting: "VM starting",
+  stopping: "VM stopping",
+  deallocating: "VM deallocating",
 };
 
 export function instanceView(d: SimDevice, vm: SimVm) {
@@ -49,7 +53,13 @@ export function instanceView(d: SimDevice, vm: SimVm) {
       name: ext.name,
       type: `${ext.publisher}.${ext.type}`,
       typeHandlerVersion: ext.typeHandlerVersion,
-      statuses: [{ code: `ProvisioningState/${ext.provisioningState.toLowerCase()}`, level: "Info", displayStatus: `Provisioning ${ext.provisioningState.toLowerCase()}` }],
+      statuses: [
+        {
+          code: `ProvisioningState/${ext.provisioningState.toLowerCase()}`,
+          level: "Info",
+          displayStatus: `Provisioning ${ext.provisioningState.toLowerCase()}`,
+        },
+      ],
     })),
   };
 }
@@ -67,7 +77,13 @@ export function vmView(d: SimDevice, vm: SimVm, expandInstanceView: boolean) {
       hardwareProfile: { vmSize: claim?.size ?? "" },
       storageProfile: {
         imageReference: { id: `${rgPath(d, vm.resourceGroup)}/providers/Microsoft.Compute/images/${vm.imageName}` },
-        osDisk: { osType: vm.osType, name: `${vm.name}_disk1`, caching: "ReadWrite", createOption: "FromImage", managedDisk: { storageAccountType: "Standard_LRS" } },
+        osDisk: {
+          osType: vm.osType,
+          name: `${vm.name}_disk1`,
+          caching: "ReadWrite",
+          createOption: "FromImage",
+          managedDisk: { storageAccountType: "Standard_LRS" },
+        },
         dataDisks: [],
       },
       osProfile: { computerName: vm.name, adminUsername: "azureuser", secrets: [] },
@@ -87,15 +103,17 @@ export function nicView(d: SimDevice, nic: SimNic) {
     location: d.location,
     properties: {
       provisioningState: "Succeeded",
-      ipConfigurations: [{
-        name: nic.ipConfigName,
-        properties: {
-          privateIPAllocationMethod: nic.privateIPAddress ? "Static" : "Dynamic",
-          ...(nic.privateIPAddress ? { privateIPAddress: nic.privateIPAddress } : {}),
-          subnet: { id: nic.subnetId },
-          provisioningState: "Succeeded",
+      ipConfigurations: [
+        {
+          name: nic.ipConfigName,
+          properties: {
+            privateIPAllocationMethod: nic.privateIPAddress ? "Static" : "Dynamic",
+            ...(nic.privateIPAddress ? { privateIPAddress: nic.privateIPAddress } : {}),
+            subnet: { id: nic.subnetId },
+            provisioningState: "Succeeded",
+          },
         },
-      }],
+      ],
     },
   };
 }
@@ -103,11 +121,16 @@ export function nicView(d: SimDevice, nic: SimNic) {
 export function vnetView(d: SimDevice) {
   const id = `${rgPath(d, ASE_VNET_RG)}/providers/Microsoft.Network/virtualNetworks/${ASE_VNET}`;
   return {
-    id, name: ASE_VNET, type: "Microsoft.Network/virtualNetworks", location: d.location,
+    id,
+    name: ASE_VNET,
+    type: "Microsoft.Network/virtualNetworks",
+    location: d.location,
     properties: {
       provisioningState: "Succeeded",
       addressSpace: { addressPrefixes: ["10.126.64.0/22"] },
-      subnets: [{ id: `${id}/subnets/${ASE_SUBNET}`, name: ASE_SUBNET, properties: { addressPrefix: "10.126.64.0/22", provisioningState: "Succeeded" } }],
+      subnets: [
+        { id: `${id}/subnets/${ASE_SUBNET}`, name: ASE_SUBNET, properties: { addressPrefix: "10.126.64.0/22", provisioningState: "Succeeded" } },
+      ],
     },
   };
 }

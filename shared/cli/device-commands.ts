@@ -53,7 +53,11 @@ async function loadTargets(path: string, env: Env): Promise<{ targets: LoadedDev
   const targets: LoadedDevice[] = [];
   for (const d of fleet.devices) {
     if ((counts.get(d.manifest.metadata.name) ?? 0) > 1) {
-      invalid.push({ name: d.manifest.metadata.name, file: d.file, message: `DUPLICATE_DEVICE: ${d.manifest.metadata.name} is defined more than once` });
+      invalid.push({
+        name: d.manifest.metadata.name,
+        file: d.file,
+        message: `DUPLICATE_DEVICE: ${d.manifest.metadata.name} is defined more than once`,
+      });
     } else targets.push(d);
   }
   return { targets, invalid };
@@ -112,7 +116,8 @@ async function runSimulate(fleet: string, options: SimulateOptions, ctx: CliCont
     if (error instanceof FaultSpecError) throw new CliError(`--faults: ${error.message}`);
     throw error;
   }
-  if (options.targetRelease !== undefined && !/^\d{4}$/.test(options.targetRelease)) throw new CliError("--target-release must be a release YYMM, e.g. 2205");
+  if (options.targetRelease !== undefined && !/^\d{4}$/.test(options.targetRelease))
+    throw new CliError("--target-release must be a release YYMM, e.g. 2205");
   const asCliError = <T>(flag: string, read: () => T): T => {
     try {
       return read();
@@ -121,9 +126,10 @@ async function runSimulate(fleet: string, options: SimulateOptions, ctx: CliCont
       throw error;
     }
   };
-  const timeScale = options.timeScale === undefined
-    ? asCliError(TIME_SCALE_ENV, () => timeScaleFromEnv(deps.env))
-    : asCliError("--time-scale", () => timeScaleFromEnv({ [TIME_SCALE_ENV]: options.timeScale }));
+  const timeScale =
+    options.timeScale === undefined
+      ? asCliError(TIME_SCALE_ENV, () => timeScaleFromEnv(deps.env))
+      : asCliError("--time-scale", () => timeScaleFromEnv({ [TIME_SCALE_ENV]: options.timeScale }));
   const durations: Partial<Record<OperationKind, number>> = {};
   for (const spec of options.duration) {
     const [kind, seconds] = asCliError("--duration", () => parseDurationSpec(spec));
@@ -165,7 +171,9 @@ async function runObserve(path: string, options: { format: "json" | "text" }, ct
   } else {
     for (const [name, device] of Object.entries(result.devices).sort(([a], [b]) => a.localeCompare(b))) {
       const k8s = device.kubernetes.configured ? `Kubernetes (${device.kubernetes.gpus} GPU)` : "no Kubernetes";
-      const vms = device.virtualMachines.map((vm) => `${vm.name}=${vm.size}/${vm.powerState}/ext:${vm.gpuExtension}${vm.managed ? "" : "/unmanaged"}`);
+      const vms = device.virtualMachines.map(
+        (vm) => `${vm.name}=${vm.size}/${vm.powerState}/ext:${vm.gpuExtension}${vm.managed ? "" : "/unmanaged"}`,
+      );
       ctx.io.stdout.write(`${name}: release ${device.softwareVersion ?? "?"}, ${k8s}, VMs: ${vms.join(", ") || "none"}\n`);
     }
     for (const [name, e] of Object.entries(errors)) ctx.io.stdout.write(`${name}: not observed (${e.code}): ${e.message}\n`);
@@ -228,7 +236,11 @@ async function runApply(path: string, options: ApplyCommandOptions, ctx: CliCont
   results.sort((a, b) => a.device.localeCompare(b.device));
   if (options.format === "json") {
     const json = results.map((r) => ({
-      device: r.device, file: r.file, status: r.status, stepsDone: r.stepsDone, steps: r.plan?.steps ?? [],
+      device: r.device,
+      file: r.file,
+      status: r.status,
+      stepsDone: r.stepsDone,
+      steps: r.plan?.steps ?? [],
       ...(r.error ? { error: r.error } : {}),
     }));
     ctx.io.stdout.write(`${JSON.stringify({ devices: json }, null, 2)}\n`);
@@ -257,7 +269,12 @@ export function registerDeviceCommands(program: Command, ctx: CliContext = proce
     .option("--seed <n>", "seed of the fault generator", integer("--seed", 0, 2 ** 31 - 1), 1)
     .option("--target-release <yymm>", "release installUpdates moves devices to (default: each manifest's softwareVersion)")
     .option("--time-scale <factor>", `real operation durations times this factor, e.g. 0.001 (default: ${TIME_SCALE_ENV}, else 1)`)
-    .option("--duration <kind=seconds>", "an operation's duration at scale 1, e.g. createVm=600 (repeatable)", (value: string, all: string[]) => [...all, value], [] as string[])
+    .option(
+      "--duration <kind=seconds>",
+      "an operation's duration at scale 1, e.g. createVm=600 (repeatable)",
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
     .action((fleet: string, options: SimulateOptions) => runSimulate(fleet, options, ctx, deps));
 
   program
@@ -277,4 +294,3 @@ export function registerDeviceCommands(program: Command, ctx: CliContext = proce
     .addOption(new Option("--format <format>", "result output").choices(["text", "json"]).default("text"))
     .action((path: string, options: ApplyCommandOptions) => runApply(path, options, ctx, deps));
 }
-

@@ -55,7 +55,9 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
   if (unknown.length > 0) throw new CliError(`no manifest defines ${unknown.join(", ")}`);
   // A selector that matches nothing is a mistake (a typo in a label), not "0 checked, all fine".
   if (options.label.length > 0 && selected.length === 0) throw new CliError(`no device has the labels ${options.label.join(", ")}`);
-  const reports: DeviceDriftReport[] = await mapLimit(selected, options.concurrency, (d) => checkDevice({ manifest: d.manifest, file: d.file, lines: d.lines }, settings));
+  const reports: DeviceDriftReport[] = await mapLimit(selected, options.concurrency, (d) =>
+    checkDevice({ manifest: d.manifest, file: d.file, lines: d.lines }, settings),
+  );
   // Invalid or duplicate manifests cannot be compared: listed as skipped, and they fail the run.
   const invalid = [
     ...fleet.invalid.map((i) => ({ name: i.name, file: i.file, message: i.errors[0]?.message ?? "invalid manifest" })),
@@ -63,7 +65,10 @@ export async function runDrift(path: string, options: DriftOptions, ctx: CliCont
   ];
   for (const i of invalid) {
     reports.push({
-      device: i.name, file: i.file, status: "skipped", drift: [],
+      device: i.name,
+      file: i.file,
+      status: "skipped",
+      drift: [],
       remediation: { policy: "report", action: "none", reason: `invalid manifest: ${i.message}` },
       error: { code: "INVALID_MANIFEST", message: `${i.file}: ${i.message}`, transient: false },
     });
@@ -85,11 +90,21 @@ export function registerDriftCommand(program: Command, ctx: CliContext, env: Env
     .argument("<path>", "folder (or file) of device manifests")
     .addOption(new Option("--format <format>", "output format").choices(["json", "markdown"]).default("markdown"))
     .option("--device <name>", "only this device (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option("--label <key=value>", "only devices with this label (repeatable; all must match)", (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option("--concurrency <n>", "devices checked at once", (value: string) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) throw new CliError("--concurrency must be an integer from 1 to 1000");
-      return n;
-    }, 16)
+    .option(
+      "--label <key=value>",
+      "only devices with this label (repeatable; all must match)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      "--concurrency <n>",
+      "devices checked at once",
+      (value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new CliError("--concurrency must be an integer from 1 to 1000");
+        return n;
+      },
+      16,
+    )
     .action((path: string, options: DriftOptions) => runDrift(path, options, ctx, env));
 }

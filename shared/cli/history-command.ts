@@ -26,7 +26,9 @@ export async function runHistory(device: string, options: HistoryOptions, ctx: C
   const connection = options.storage ?? resolved?.connection;
   if (!connection) {
     const partial = resolved?.problems.filter((p) => !/^AzureWebJobsStorage is required/.test(p)) ?? [];
-    throw new CliError(partial.length > 0 ? `storage settings: ${partial.join("; ")}` : "no storage account: pass --storage CONNECTION or set AzureWebJobsStorage");
+    throw new CliError(
+      partial.length > 0 ? `storage settings: ${partial.join("; ")}` : "no storage account: pass --storage CONNECTION or set AzureWebJobsStorage",
+    );
   }
   const journal = createApplyJournal(createStorageClients(connection).table(APPLY_JOURNAL_TABLE));
   let repositories: string[];
@@ -37,7 +39,9 @@ export async function runHistory(device: string, options: HistoryOptions, ctx: C
   } catch (error) {
     throw new CliError(`cannot read the apply journal: ${(error as Error).message.split("\n")[0]}`);
   }
-  const entries = (await Promise.all(repositories.map((repo) => journal.history(repo, device)))).flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const entries = (await Promise.all(repositories.map((repo) => journal.history(repo, device))))
+    .flat()
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   if (options.format === "json") {
     ctx.io.stdout.write(`${JSON.stringify({ device, entries }, null, 2)}\n`);
     return;

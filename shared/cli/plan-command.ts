@@ -32,7 +32,10 @@ function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan 
       ...device,
       feasible: false,
       steps: [],
-      errors: [...device.errors, { code: "DEVICE_UNREACHABLE" as const, message: `the device could not be observed, so nothing was planned: ${why}`, file: device.file }],
+      errors: [
+        ...device.errors,
+        { code: "DEVICE_UNREACHABLE" as const, message: `the device could not be observed, so nothing was planned: ${why}`, file: device.file },
+      ],
       warnings: [],
       gpus: { total: device.gpus.total, after: { kubernetes: 0, vms: keyedRecord<number>(), free: 0 } },
     };
@@ -72,7 +75,12 @@ export async function runPlan(
   ctx.exitCode = plan.summary.infeasible > 0 ? EXIT.infeasible : EXIT.ok;
 }
 
-export function registerPlanCommand(program: Command, ctx: CliContext, live?: LiveObserver, env: Readonly<Record<string, string | undefined>> = {}): void {
+export function registerPlanCommand(
+  program: Command,
+  ctx: CliContext,
+  live?: LiveObserver,
+  env: Readonly<Record<string, string | undefined>> = {},
+): void {
   program
     .command("plan")
     .description("plan every device manifest under PATH against the observed state")

@@ -24,11 +24,23 @@ interface Problem {
   message: string;
 }
 
-const toProblem = (severity: Problem["severity"], device: string, file: string) => (p: PlanError | PlanWarning): Problem => ({
-  severity, device, file: p.file ?? file, ...(p.line !== undefined ? { line: p.line } : {}), code: p.code, message: p.message,
-});
+const toProblem =
+  (severity: Problem["severity"], device: string, file: string) =>
+  (p: PlanError | PlanWarning): Problem => ({
+    severity,
+    device,
+    file: p.file ?? file,
+    ...(p.line !== undefined ? { line: p.line } : {}),
+    code: p.code,
+    message: p.message,
+  });
 
-export async function runValidate(path: string, options: ValidateOptions, ctx: CliContext, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+export async function runValidate(
+  path: string,
+  options: ValidateOptions,
+  ctx: CliContext,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
   const prefix = credentialPrefix(env);
   const prefixProblem = credentialPrefixProblem(prefix);
   if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
@@ -38,14 +50,20 @@ export async function runValidate(path: string, options: ValidateOptions, ctx: C
   });
   // Planned as new devices: every error left is one the manifests alone cause.
   const plan = planFleet(fleet);
-  const problems = plan.devices.flatMap((d) => [...d.errors.map(toProblem("error", d.name, d.file)), ...d.warnings.map(toProblem("warning", d.name, d.file))]);
-  for (const w of plan.rollout?.warnings ?? []) problems.push({ severity: "warning", device: w.device, file: plan.rollout!.file, code: w.code, message: w.message });
+  const problems = plan.devices.flatMap((d) => [
+    ...d.errors.map(toProblem("error", d.name, d.file)),
+    ...d.warnings.map(toProblem("warning", d.name, d.file)),
+  ]);
+  for (const w of plan.rollout?.warnings ?? [])
+    problems.push({ severity: "warning", device: w.device, file: plan.rollout!.file, code: w.code, message: w.message });
   const errors = problems.filter((p) => p.severity === "error").length;
   if (options.format === "json") {
     ctx.io.stdout.write(`${JSON.stringify({ valid: errors === 0, devices: plan.devices.length, problems }, null, 2)}\n`);
   } else {
     for (const p of problems) ctx.io.stdout.write(`${p.file}${p.line !== undefined ? `:${p.line}` : ""}: ${p.severity} ${p.code} ${p.message}\n`);
-    ctx.io.stdout.write(`${plan.devices.length} manifest${plan.devices.length === 1 ? "" : "s"} checked: ${errors} error${errors === 1 ? "" : "s"}, ${problems.length - errors} warning${problems.length - errors === 1 ? "" : "s"}\n`);
+    ctx.io.stdout.write(
+      `${plan.devices.length} manifest${plan.devices.length === 1 ? "" : "s"} checked: ${errors} error${errors === 1 ? "" : "s"}, ${problems.length - errors} warning${problems.length - errors === 1 ? "" : "s"}\n`,
+    );
   }
   ctx.exitCode = errors > 0 ? EXIT.infeasible : EXIT.ok;
 }

@@ -17,7 +17,9 @@ export function createDeviceObservePort(settings: DeviceSettings, options: { con
       options.concurrency ? { concurrency: options.concurrency } : {},
     );
     const failed = Object.entries(result.errors).sort(([a], [b]) => (a < b ? -1 : 1));
-    const notes = failed.slice(0, 8).map(([name, error]) => `Device ${code(name)} could not be observed (${error.code}: ${error.message.slice(0, 200)}): planned as if new.`);
+    const notes = failed
+      .slice(0, 8)
+      .map(([name, error]) => `Device ${code(name)} could not be observed (${error.code}: ${error.message.slice(0, 200)}): planned as if new.`);
     if (failed.length > 8) notes.push(`${failed.length - 8} more devices could not be observed and were planned as if new.`);
     const read = Object.keys(result.devices).length;
     if (read > 0) notes.unshift(`Observed state read from ${read} device${read === 1 ? "" : "s"} (endpoints from the default branch).`);

@@ -17,7 +17,11 @@ import { DEFAULT_RETRY, type RetryOptions } from "../use-cases/observe-device/re
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const Millis = (fallback: number) =>
-  z.string().optional().transform((v) => (v === undefined || v === "" ? fallback : Number(v))).pipe(z.number().int().min(0));
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : Number(v)))
+    .pipe(z.number().int().min(0));
 
 export const DeviceEnv = z.object({
   ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().optional(),
@@ -32,10 +36,15 @@ export const DeviceEnv = z.object({
    * is now the setting its manifest names (adminPassword.credential); set, this is refused.
    */
   ASE_GITOPS_VM_ADMIN_PASSWORD: z
-    .undefined({ error: "is no longer read: name a setting per VM with adminPassword.credential (inside ASE_GITOPS_CREDENTIAL_PREFIX), or use ssh.publicKeys" })
+    .undefined({
+      error: "is no longer read: name a setting per VM with adminPassword.credential (inside ASE_GITOPS_CREDENTIAL_PREFIX), or use ssh.publicKeys",
+    })
     .optional(),
   /** The admin user of created VMs whose manifest names none. */
-  ASE_GITOPS_VM_ADMIN_USER: z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}$/, "must be 1-32 letters, digits, '.', '_' or '-'").default("azureuser"),
+  ASE_GITOPS_VM_ADMIN_USER: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}$/, "must be 1-32 letters, digits, '.', '_' or '-'")
+    .default("azureuser"),
   /** Driver download for the Windows GPU extension (domain.md §4, §9): Microsoft's parameter files' URLs. */
   ASE_GITOPS_WINDOWS_DRIVER_URL: z.string().optional(),
   ASE_GITOPS_WINDOWS_DRIVER_CERT_URL: z.string().default("https://go.microsoft.com/fwlink/?linkid=871664"),
@@ -104,7 +113,10 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
     pollIntervalMs: raw.ASE_GITOPS_POLL_INTERVAL_MS,
     retry: { ...DEFAULT_RETRY, baseDelayMs: raw.ASE_GITOPS_RETRY_BASE_MS, attempts: Math.max(1, raw.ASE_GITOPS_RETRY_ATTEMPTS) },
     vmAdminUser: raw.ASE_GITOPS_VM_ADMIN_USER,
-    windowsDriver: { ...(raw.ASE_GITOPS_WINDOWS_DRIVER_URL ? { url: raw.ASE_GITOPS_WINDOWS_DRIVER_URL } : {}), certificateUrl: raw.ASE_GITOPS_WINDOWS_DRIVER_CERT_URL },
+    windowsDriver: {
+      ...(raw.ASE_GITOPS_WINDOWS_DRIVER_URL ? { url: raw.ASE_GITOPS_WINDOWS_DRIVER_URL } : {}),
+      certificateUrl: raw.ASE_GITOPS_WINDOWS_DRIVER_CERT_URL,
+    },
     credentialPrefix: prefix,
     secret: (name) => {
       // connectDevice refuses such a name with a clear error first; this is the backstop.

@@ -11,7 +11,14 @@ import type { FanOutDeps } from "../use-cases/check-drift/fan-out.js";
 export type Log = { info(message: string): void; warn(message: string): void };
 
 export function fanOutDeps(rt: Runtime, log?: Log): FanOutDeps {
-  return { repos: rt.repos, queue: rt.queue, runs: rt.driftRuns, fleetPath: rt.settings.fleetPath, credentialPrefix: rt.settings.credentialPrefix, ...(log ? { log } : {}) };
+  return {
+    repos: rt.repos,
+    queue: rt.queue,
+    runs: rt.driftRuns,
+    fleetPath: rt.settings.fleetPath,
+    credentialPrefix: rt.settings.credentialPrefix,
+    ...(log ? { log } : {}),
+  };
 }
 
 export function deviceJobDeps(rt: Runtime, installationId: number | undefined, log?: Log): DriftJobDeps {

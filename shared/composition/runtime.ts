@@ -80,7 +80,11 @@ export function createRuntime(env: Record<string, string | undefined>, overrides
       let reporter = reporters.get(key);
       if (!reporter) {
         const session = github.forInstallation(installationId);
-        reporter = createRunReporter({ runs, github: session.github, pullRequestsForCommit: (repo, sha) => session.github.pullRequestsForCommit(repo, sha) });
+        reporter = createRunReporter({
+          runs,
+          github: session.github,
+          pullRequestsForCommit: (repo, sha) => session.github.pullRequestsForCommit(repo, sha),
+        });
         reporters.set(key, reporter);
       }
       return reporter;

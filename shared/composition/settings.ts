@@ -27,56 +27,61 @@ const list = (value: string | undefined): string[] =>
  */
 export const EndpointPattern = z
   .string()
-  .regex(/^(https:\/\/[A-Za-z0-9.\-[\]:]+\/?|\*\.[A-Za-z0-9.-]+|[A-Za-z0-9.\-[\]:]+)$/, "entries must be host names, *.domain patterns or https://host URLs");
+  .regex(
+    /^(https:\/\/[A-Za-z0-9.\-[\]:]+\/?|\*\.[A-Za-z0-9.-]+|[A-Za-z0-9.\-[\]:]+)$/,
+    "entries must be host names, *.domain patterns or https://host URLs",
+  );
 
 const PEM = /-----BEGIN CERTIFICATE-----/;
 
-export const RawSettings = z
-  .object({
-    GITHUB_WEBHOOK_SECRET: z.string({ error: "is required (the secret of the GitHub webhook)" }).min(16, "must be at least 16 characters"),
-    GITHUB_WEBHOOK_SECRET_PREVIOUS: z.string().min(16, "must be at least 16 characters").optional(),
-    GITHUB_TOKEN: z.string().min(1).optional(),
-    GITHUB_APP_ID: z.string().regex(/^\d+$/, "must be the numeric GitHub App id").optional(),
-    GITHUB_APP_PRIVATE_KEY: z
-      .string()
-      .refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.replace(/\\n/g, "\n")), "must be a PEM private key")
-      .optional(),
-    GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
-    /** Where repositories are cloned from (default: derived from GITHUB_API_URL). */
-    GITHUB_SERVER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://github.com" }).optional(),
-    /** Development only: a webhook's local-path or file:// clone_url is fetched as given. */
-    ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
-    ASE_GITOPS_REPOSITORIES: z
-      .string({ error: "is required (comma-separated owner/name list)" })
-      .transform(list)
-      .pipe(z.array(RepositoryName).min(1, "must list at least one owner/name")),
-    ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().default("").transform(list).pipe(z.array(EndpointPattern)),
-    ASE_GITOPS_DEVICE_CA: z
-      .string()
-      .refine((value) => PEM.test(value) || existsSync(value), "must be PEM text or the path of an existing PEM file")
-      .optional(),
-    /** Only app settings whose name starts with it may be a device's spec.arm.credential. */
-    [CREDENTIAL_PREFIX_SETTING]: CredentialPrefix.optional(),
-    ASE_GITOPS_GIT_CACHE: z.string().min(1).default(join(tmpdir(), "ase-gitops-git")),
-    /** Folder inside the fleet repository that holds the manifests ("" = the whole repository). */
-    ASE_GITOPS_FLEET_PATH: z
-      .string()
-      .default("")
-      .transform((value) => value.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""))
-      .refine((value) => !value.split("/").includes(".."), "must stay inside the repository"),
-    /** NCRONTAB schedule of the drift timer (six fields, seconds first); empty = off. */
-    ASE_GITOPS_DRIFT_SCHEDULE: z
-      .string()
-      .default("")
-      .transform((value) => value.trim())
-      .refine((value) => value === "" || value.split(/\s+/).length === 6, "must be an NCRONTAB schedule with six fields (seconds first), e.g. 0 0 * * * *"),
-    /** How long POST /api/drift waits for the device checks before answering 202 with what is done. */
-    ASE_GITOPS_DRIFT_WAIT_SECONDS: z
-      .string()
-      .default("60")
-      .transform(Number)
-      .pipe(z.number({ error: "must be a number of seconds" }).int().min(0).max(220, "must be at most 220 (the Functions HTTP timeout is 230 s)")),
-  });
+export const RawSettings = z.object({
+  GITHUB_WEBHOOK_SECRET: z.string({ error: "is required (the secret of the GitHub webhook)" }).min(16, "must be at least 16 characters"),
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: z.string().min(16, "must be at least 16 characters").optional(),
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_APP_ID: z.string().regex(/^\d+$/, "must be the numeric GitHub App id").optional(),
+  GITHUB_APP_PRIVATE_KEY: z
+    .string()
+    .refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.replace(/\\n/g, "\n")), "must be a PEM private key")
+    .optional(),
+  GITHUB_API_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
+  /** Where repositories are cloned from (default: derived from GITHUB_API_URL). */
+  GITHUB_SERVER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://github.com" }).optional(),
+  /** Development only: a webhook's local-path or file:// clone_url is fetched as given. */
+  ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  ASE_GITOPS_REPOSITORIES: z
+    .string({ error: "is required (comma-separated owner/name list)" })
+    .transform(list)
+    .pipe(z.array(RepositoryName).min(1, "must list at least one owner/name")),
+  ASE_GITOPS_ALLOWED_ENDPOINTS: z.string().default("").transform(list).pipe(z.array(EndpointPattern)),
+  ASE_GITOPS_DEVICE_CA: z
+    .string()
+    .refine((value) => PEM.test(value) || existsSync(value), "must be PEM text or the path of an existing PEM file")
+    .optional(),
+  /** Only app settings whose name starts with it may be a device's spec.arm.credential. */
+  [CREDENTIAL_PREFIX_SETTING]: CredentialPrefix.optional(),
+  ASE_GITOPS_GIT_CACHE: z.string().min(1).default(join(tmpdir(), "ase-gitops-git")),
+  /** Folder inside the fleet repository that holds the manifests ("" = the whole repository). */
+  ASE_GITOPS_FLEET_PATH: z
+    .string()
+    .default("")
+    .transform((value) => value.replace(/^\.?\/+|\/+$/g, "").replace(/^\.$/, ""))
+    .refine((value) => !value.split("/").includes(".."), "must stay inside the repository"),
+  /** NCRONTAB schedule of the drift timer (six fields, seconds first); empty = off. */
+  ASE_GITOPS_DRIFT_SCHEDULE: z
+    .string()
+    .default("")
+    .transform((value) => value.trim())
+    .refine(
+      (value) => value === "" || value.split(/\s+/).length === 6,
+      "must be an NCRONTAB schedule with six fields (seconds first), e.g. 0 0 * * * *",
+    ),
+  /** How long POST /api/drift waits for the device checks before answering 202 with what is done. */
+  ASE_GITOPS_DRIFT_WAIT_SECONDS: z
+    .string()
+    .default("60")
+    .transform(Number)
+    .pipe(z.number({ error: "must be a number of seconds" }).int().min(0).max(220, "must be at most 220 (the Functions HTTP timeout is 230 s)")),
+});
 
 /** Token or App: checked apart from the schema so it is reported even when other settings fail. */
 function authProblems(env: Record<string, string | undefined>): string[] {
@@ -87,9 +92,7 @@ function authProblems(env: Record<string, string | undefined>): string[] {
   return [];
 }
 
-export type GitHubAuthSettings =
-  | { kind: "app"; appId: string; privateKey: string }
-  | { kind: "token"; token: string };
+export type GitHubAuthSettings = { kind: "app"; appId: string; privateKey: string } | { kind: "token"; token: string };
 
 export interface Settings {
   webhookSecrets: string[];

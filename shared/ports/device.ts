@@ -47,9 +47,7 @@ export type OperationRef =
   | { kind: "async"; url: string; what: string };
 
 export type OperationProgress =
-  | { state: "running"; retryAfterSec?: number }
-  | { state: "succeeded" }
-  | { state: "failed"; code: string; message: string; transient: boolean };
+  { state: "running"; retryAfterSec?: number } | { state: "succeeded" } | { state: "failed"; code: string; message: string; transient: boolean };
 
 /** An operation the resumable apply starts without waiting (one per plan step, or part of one). */
 export type DeviceAction =

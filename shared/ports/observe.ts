@@ -17,6 +17,8 @@ export const observeNothing: ObservePort = async (targets) => ({
   observed: { devices: {} },
   notes:
     targets.length > 0
-      ? [`Observed state not read: device observation is turned off here, so ${targets.length === 1 ? "the device is" : `all ${targets.length} devices are`} planned as if new (no VMs, Kubernetes not configured).`]
+      ? [
+          `Observed state not read: device observation is turned off here, so ${targets.length === 1 ? "the device is" : `all ${targets.length} devices are`} planned as if new (no VMs, Kubernetes not configured).`,
+        ]
       : [],
 });

@@ -23,11 +23,33 @@ beforeAll(async () => {
   for (const file of ["store-002.yaml", "store-006.yaml"]) {
     const path = join(fleet, file);
     const text = await readFile(path, "utf8");
-    await writeFile(path, text.replace("allowReconfigure: false", "allowReconfigure: true").replace("  kubernetes:\n    enabled: true\n  virtualMachines", "  kubernetes:\n    enabled: true\n    allowReconfigure: true\n  virtualMachines"));
+    await writeFile(
+      path,
+      text
+        .replace("allowReconfigure: false", "allowReconfigure: true")
+        .replace(
+          "  kubernetes:\n    enabled: true\n  virtualMachines",
+          "  kubernetes:\n    enabled: true\n    allowReconfigure: true\n  virtualMachines",
+        ),
+    );
   }
   simulator = spawn(
     process.execPath,
-    [join(PROJECT_ROOT, "bin", "ase-gitops.js"), "simulate", fleet, "--port", "0", "--observed", join(PROJECT_ROOT, "examples", "observed.json"), "--faults", "429:0.05,500:0.05,reset:0.02", "--seed", "7", "--target-release", "2110"],
+    [
+      join(PROJECT_ROOT, "bin", "ase-gitops.js"),
+      "simulate",
+      fleet,
+      "--port",
+      "0",
+      "--observed",
+      join(PROJECT_ROOT, "examples", "observed.json"),
+      "--faults",
+      "429:0.05,500:0.05,reset:0.02",
+      "--seed",
+      "7",
+      "--target-release",
+      "2110",
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const ready = await new Promise<{ port: number; ca: string; devices: Record<string, string> }>((resolve, reject) => {
@@ -77,8 +99,20 @@ describe("simulate, apply, observe, plan --live", () => {
 
     const observe = runCli(["observe", fleet, "--format", "json"], { env });
     expect(observe.status).toBe(0);
-    const observed = JSON.parse(observe.stdout).devices as Record<string, { kubernetes: { configured: boolean }; virtualMachines: Array<{ name: string; powerState: string }>; softwareVersion?: string }>;
-    expect(Object.keys(observed).sort()).toEqual(["clinic-008", "plant-007", "store-001", "store-002", "store-003", "store-004", "store-005", "store-006"]);
+    const observed = JSON.parse(observe.stdout).devices as Record<
+      string,
+      { kubernetes: { configured: boolean }; virtualMachines: Array<{ name: string; powerState: string }>; softwareVersion?: string }
+    >;
+    expect(Object.keys(observed).sort()).toEqual([
+      "clinic-008",
+      "plant-007",
+      "store-001",
+      "store-002",
+      "store-003",
+      "store-004",
+      "store-005",
+      "store-006",
+    ]);
     expect(observed["store-004"]!.virtualMachines.map((v) => `${v.name}:${v.powerState}`).sort()).toEqual(["infer-01:running", "infer-02:running"]);
     expect(observed["store-006"]!.kubernetes.configured).toBe(true);
     expect(observed["clinic-008"]!.softwareVersion).toBe("2110");

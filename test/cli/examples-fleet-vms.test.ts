@@ -23,7 +23,10 @@ describe("examples/fleet-vms", () => {
       { action: "installGpuExtension", vm: "infer-01" },
       { action: "createVm", vm: "pos-01" },
     ]);
-    expect(lab.steps).toEqual([{ action: "updateSoftware", version: "2510" }, { action: "createVm", vm: "appliance" }]);
+    expect(lab.steps).toEqual([
+      { action: "updateSoftware", version: "2510" },
+      { action: "createVm", vm: "appliance" },
+    ]);
     expect([...kiosk.errors, ...lab.errors, ...lab.warnings]).toEqual([]);
     // infer-01 keeps the Ubuntu 18.04 GPU extension, which Microsoft deprecated: said, not hidden.
     expect(kiosk.warnings.map((w: { code: string }) => w.code)).toEqual(["GPU_EXTENSION_DEPRECATED"]);

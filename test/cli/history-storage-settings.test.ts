@@ -2,7 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
 
-const clean = Object.fromEntries(Object.keys(process.env).filter((name) => /^AzureWebJobsStorage/i.test(name)).map((name) => [name, undefined]));
+const clean = Object.fromEntries(
+  Object.keys(process.env)
+    .filter((name) => /^AzureWebJobsStorage/i.test(name))
+    .map((name) => [name, undefined]),
+);
 
 describe("history: storage settings", () => {
   it("names the missing identity-based settings in one line, without a stack trace", () => {

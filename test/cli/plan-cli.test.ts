@@ -84,7 +84,9 @@ describe("ase-gitops plan", () => {
   });
 
   it("--live never plans a device it could not observe as if it were new", () => {
-    const run = runCli(["plan", "examples/fleet/store-001.yaml", "--live", "--format", "json"], { env: { ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1" } });
+    const run = runCli(["plan", "examples/fleet/store-001.yaml", "--live", "--format", "json"], {
+      env: { ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1" },
+    });
     expect(run.status).toBe(2);
     const device = JSON.parse(run.stdout).devices[0];
     expect(device).toMatchObject({ name: "store-001", feasible: false, steps: [] });

@@ -41,7 +41,11 @@ describe("ase-gitops validate", () => {
     expect(r.stdout).toContain("bad.yaml:5: error INVALID_MANIFEST spec.gpu.count: must be 1 or 2");
     expect(r.stdout).toMatch(/2 manifests checked: 1 error, 0 warnings\n$/);
     const json = JSON.parse((await cli(["validate", dir, "--format", "json"])).stdout);
-    expect(json).toMatchObject({ valid: false, devices: 2, problems: [{ severity: "error", device: "bad", file: "bad.yaml", line: 5, code: "INVALID_MANIFEST" }] });
+    expect(json).toMatchObject({
+      valid: false,
+      devices: 2,
+      problems: [{ severity: "error", device: "bad", file: "bad.yaml", line: 5, code: "INVALID_MANIFEST" }],
+    });
   });
 
   it("a missing path is a one-line usage error (exit 1)", async () => {

@@ -73,9 +73,14 @@ describe("authentication and TLS", () => {
     const agent = createDeviceAgent(sim.caPem);
     const forged = { getToken: async () => ({ token: "forged", expiresOnTimestamp: Date.now() + 3600_000 }) };
     const client = new ComputeManagementClient(forged, SUBSCRIPTION, {
-      endpoint: sim.devices.dev!, additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }], retryOptions: { maxRetries: 0 },
+      endpoint: sim.devices.dev!,
+      additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }],
+      retryOptions: { maxRetries: 0 },
     });
-    const error = await client.virtualMachines.get(RG, "vm1").then(() => undefined, (err: unknown) => translateError(err));
+    const error = await client.virtualMachines.get(RG, "vm1").then(
+      () => undefined,
+      (err: unknown) => translateError(err),
+    );
     expect(error).toMatchObject({ code: "UNAUTHORIZED", transient: false, details: { status: 401, providerCode: "InvalidAuthenticationToken" } });
   });
 });
@@ -86,13 +91,25 @@ describe("api-version", () => {
     const endpoint = sim.devices.dev!;
     const credential = createDeviceCredential(endpoint, "simulator", agent);
     const raw = new ComputeManagementClient(credential, SUBSCRIPTION, {
-      endpoint, credentials: { scopes: [`${endpoint}/.default`] }, additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }], retryOptions: { maxRetries: 0 },
+      endpoint,
+      credentials: { scopes: [`${endpoint}/.default`] },
+      additionalPolicies: [{ policy: agentPolicy(agent), position: "perCall" }],
+      retryOptions: { maxRetries: 0 },
     });
     const error = await (async () => {
-      for await (const _ of raw.virtualMachines.list(RG)) { /* drain */ }
-    })().then(() => undefined, (err: unknown) => translateError(err));
+      for await (const _ of raw.virtualMachines.list(RG)) {
+        /* drain */
+      }
+    })().then(
+      () => undefined,
+      (err: unknown) => translateError(err),
+    );
     expect(error).toBeInstanceOf(DeviceError);
-    expect(error).toMatchObject({ code: "UNSUPPORTED_API_VERSION", transient: false, details: { status: 400, providerCode: "NoRegisteredProviderFound" } });
+    expect(error).toMatchObject({
+      code: "UNSUPPORTED_API_VERSION",
+      transient: false,
+      details: { status: 400, providerCode: "NoRegisteredProviderFound" },
+    });
     const observed = await observeFleet([target()], deviceSettingsFromEnv(testEnv(sim)));
     expect(observed.errors).toEqual({});
     expect(sim.requests.some((r) => r.path.endsWith("/virtualMachines") && r.status === 200)).toBe(true);
@@ -102,18 +119,32 @@ describe("api-version", () => {
 describe("retry", () => {
   it("honours Retry-After, backs off on other transient errors, stops on terminal ones", async () => {
     const delays: number[] = [];
-    const throttled = Object.assign(new Error("throttled"), { statusCode: 429, response: { status: 429, headers: { get: (n: string) => (n === "retry-after" ? "7" : undefined) } } });
+    const throttled = Object.assign(new Error("throttled"), {
+      statusCode: 429,
+      response: { status: 429, headers: { get: (n: string) => (n === "retry-after" ? "7" : undefined) } },
+    });
     let calls = 0;
-    const value = await withRetry("x", async () => {
-      calls++;
-      if (calls === 1) throw throttled;
-      if (calls === 2) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-      return "ok";
-    }, { attempts: 5, baseDelayMs: 100, maxDelayMs: 60_000, sleep: async (ms) => void delays.push(ms), random: () => 1 });
+    const value = await withRetry(
+      "x",
+      async () => {
+        calls++;
+        if (calls === 1) throw throttled;
+        if (calls === 2) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        return "ok";
+      },
+      { attempts: 5, baseDelayMs: 100, maxDelayMs: 60_000, sleep: async (ms) => void delays.push(ms), random: () => 1 },
+    );
     expect(value).toBe("ok");
     expect(delays).toEqual([7000, 200]);
-    await expect(withRetry("y", async () => { throw Object.assign(new Error("nope"), { code: "NoGpuAvailable" }); }, { attempts: 5, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} }))
-      .rejects.toMatchObject({ code: "NO_GPU_AVAILABLE", transient: false });
+    await expect(
+      withRetry(
+        "y",
+        async () => {
+          throw Object.assign(new Error("nope"), { code: "NoGpuAvailable" });
+        },
+        { attempts: 5, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} },
+      ),
+    ).rejects.toMatchObject({ code: "NO_GPU_AVAILABLE", transient: false });
   });
 });
 

@@ -27,7 +27,9 @@ async function applyTo(manifests: EdgeDevice[], options: Partial<SimulatorOption
   return { results, observed, targets, settings };
 }
 
-const k8sRow = (kubernetesGpus: number): ObservedState => ({ devices: { dev: { kubernetes: { configured: true, gpus: kubernetesGpus }, virtualMachines: [] } } });
+const k8sRow = (kubernetesGpus: number): ObservedState => ({
+  devices: { dev: { kubernetes: { configured: true, gpus: kubernetesGpus }, virtualMachines: [] } },
+});
 
 describe("apply: the claim table end to end", () => {
   it("1 GPU, GPU VM + Kubernetes: the VM is created first, Kubernetes gets no GPU", async () => {
@@ -84,30 +86,62 @@ describe("apply: the claim table end to end", () => {
 describe("apply: other steps", () => {
   it("deletes unlisted managed VMs with their NIC and deployments, keeps unmanaged ones, creates deallocated VMs deallocated", async () => {
     const m = manifest("dev", { gpus: 2, vms: [{ name: "keep" }, { name: "cold", size: "Standard_D2_v2", powerState: "deallocated" }] });
-    const observed: ObservedState = { devices: { dev: { kubernetes: { configured: false, gpus: 0 }, virtualMachines: [
-      { name: "keep", size: GPU_SIZE, powerState: "deallocated", gpuExtension: "succeeded", managed: true },
-      { name: "old", size: GPU_SIZE, powerState: "running", gpuExtension: "succeeded", managed: true },
-      { name: "theirs", size: "Standard_D1_v2", powerState: "running", gpuExtension: "none", managed: false },
-    ] } } };
+    const observed: ObservedState = {
+      devices: {
+        dev: {
+          kubernetes: { configured: false, gpus: 0 },
+          virtualMachines: [
+            { name: "keep", size: GPU_SIZE, powerState: "deallocated", gpuExtension: "succeeded", managed: true },
+            { name: "old", size: GPU_SIZE, powerState: "running", gpuExtension: "succeeded", managed: true },
+            { name: "theirs", size: "Standard_D1_v2", powerState: "running", gpuExtension: "none", managed: false },
+          ],
+        },
+      },
+    };
     const { results, observed: after } = await applyTo([m], { observed });
     expect(results[0]).toMatchObject({ status: "converged" });
     const vms = after.devices.dev!.virtualMachines;
     expect(vms.map((v) => [v.name, v.powerState, v.managed])).toEqual([
-      ["cold", "deallocated", true], ["keep", "running", true], ["theirs", "running", false],
+      ["cold", "deallocated", true],
+      ["keep", "running", true],
+      ["theirs", "running", false],
     ]);
     const d = sim!.device("dev");
     expect([...d.nics.keys()].some((k) => k.endsWith("/old-nic"))).toBe(false);
   });
 
   it("updates the software, resizes a VM (deallocate, resize, start) and uses the release's extension version", async () => {
-    const m = manifest("dev", { gpus: 1, vms: [{ name: "vm1", size: "Standard_NC8as_T4_v3" }, { name: "win", size: "Standard_D2_v2", os: { type: "Windows", version: "2019" } }], softwareVersion: "2205" });
-    const observed: ObservedState = { devices: { dev: { softwareVersion: "2106", kubernetes: { configured: false, gpus: 0 }, virtualMachines: [
-      { name: "vm1", size: GPU_SIZE, powerState: "running", gpuExtension: "none", managed: true },
-    ] } } };
+    const m = manifest("dev", {
+      gpus: 1,
+      vms: [
+        { name: "vm1", size: "Standard_NC8as_T4_v3" },
+        { name: "win", size: "Standard_D2_v2", os: { type: "Windows", version: "2019" } },
+      ],
+      softwareVersion: "2205",
+    });
+    const observed: ObservedState = {
+      devices: {
+        dev: {
+          softwareVersion: "2106",
+          kubernetes: { configured: false, gpus: 0 },
+          virtualMachines: [{ name: "vm1", size: GPU_SIZE, powerState: "running", gpuExtension: "none", managed: true }],
+        },
+      },
+    };
     const { results, observed: after } = await applyTo([m], { observed });
     expect(results[0]!.error).toBeUndefined();
-    expect(results[0]!.plan!.steps.map((s) => s.action)).toEqual(["deallocateVm", "updateSoftware", "resizeVm", "startVm", "createVm", "installGpuExtension"]);
-    expect(after.devices.dev).toMatchObject({ softwareVersion: "2205", virtualMachines: [{ name: "vm1", size: "Standard_NC8as_T4_v3", powerState: "running", gpuExtension: "succeeded" }, { name: "win" }] });
+    expect(results[0]!.plan!.steps.map((s) => s.action)).toEqual([
+      "deallocateVm",
+      "updateSoftware",
+      "resizeVm",
+      "startVm",
+      "createVm",
+      "installGpuExtension",
+    ]);
+    expect(after.devices.dev).toMatchObject({
+      softwareVersion: "2205",
+      virtualMachines: [{ name: "vm1", size: "Standard_NC8as_T4_v3", powerState: "running", gpuExtension: "succeeded" }, { name: "win" }],
+    });
     expect(sim!.device("dev").vms.get("vm1")!.extensions.get("gpu-driver")!.typeHandlerVersion).toBe("1.8");
   });
 
@@ -143,8 +177,16 @@ describe("apply under faults", () => {
       manifest("b", { gpus: 1, vms: [{ name: "vm1" }, { name: "cold", size: "Standard_F2", powerState: "deallocated" }] }),
       manifest("c", { gpus: 2, vms: [{ name: "x1" }, { name: "x2" }], kubernetes: true }),
     ];
-    const { results, observed } = await applyTo(manifests, { faults: "429:0.06,500:0.06,reset:0.04,asyncfail:0.04", seed: 3, throttleRetryAfterSec: 0 }, { ASE_GITOPS_RETRY_ATTEMPTS: "12" });
-    expect(results.map((r) => [r.device, r.status, r.error?.message])).toEqual([["a", "converged", undefined], ["b", "converged", undefined], ["c", "converged", undefined]]);
+    const { results, observed } = await applyTo(
+      manifests,
+      { faults: "429:0.06,500:0.06,reset:0.04,asyncfail:0.04", seed: 3, throttleRetryAfterSec: 0 },
+      { ASE_GITOPS_RETRY_ATTEMPTS: "12" },
+    );
+    expect(results.map((r) => [r.device, r.status, r.error?.message])).toEqual([
+      ["a", "converged", undefined],
+      ["b", "converged", undefined],
+      ["c", "converged", undefined],
+    ]);
     expect(observed.errors).toEqual({});
     const faults = sim!.requests.filter((r) => r.status === 429 || r.status === 500 || (r.status === 0 && !r.path.startsWith("/adfs")));
     expect(faults.length).toBeGreaterThan(5);

@@ -16,7 +16,11 @@ let sim: Simulator;
 async function run(args: string[], deps: Partial<DeviceCommandDeps> = {}, stdinIsTTY = false) {
   let stdout = "";
   let stderr = "";
-  const ctx: CliContext = { io: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, stdinIsTTY }, exitCode: 0, debug: false };
+  const ctx: CliContext = {
+    io: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, stdinIsTTY },
+    exitCode: 0,
+    debug: false,
+  };
   const program = new Command("ase-gitops").exitOverride();
   registerDeviceCommands(program, ctx, { env: testEnv(sim), ...deps });
   try {
@@ -90,7 +94,10 @@ describe("device CLI", () => {
     const observed = await run(["observe", dir, "--format", "json"]);
     expect(observed.code).toBe(0);
     const state = JSON.parse(observed.stdout);
-    expect(state.devices["store-1"]).toMatchObject({ kubernetes: { configured: true, gpus: 1 }, virtualMachines: [{ name: "cpu-01" }, { name: "infer-01", powerState: "running", gpuExtension: "succeeded" }] });
+    expect(state.devices["store-1"]).toMatchObject({
+      kubernetes: { configured: true, gpus: 1 },
+      virtualMachines: [{ name: "cpu-01" }, { name: "infer-01", powerState: "running", gpuExtension: "succeeded" }],
+    });
     expect(state.errors).toBeUndefined();
   });
 
@@ -105,4 +112,3 @@ describe("device CLI", () => {
     expect(result.stdout).toMatch(/store-1: refused: ENDPOINT_NOT_ALLOWED/);
   });
 });
-

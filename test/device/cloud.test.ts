@@ -46,9 +46,16 @@ describe("manifest", () => {
     expect(EdgeDevice.parse(base).spec.dataBoxEdge).toBeUndefined();
     const parsed = EdgeDevice.parse({ ...base, spec: { ...base.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: CLOUD_RG } } });
     expect(parsed.spec.dataBoxEdge).toEqual({ subscriptionId: CLOUD_SUB, resourceGroup: CLOUD_RG, endpoint: "https://management.azure.com" });
-    expect(EdgeDevice.safeParse({ ...base, spec: { ...base.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: CLOUD_RG, typo: 1 } } }).success).toBe(false);
+    expect(
+      EdgeDevice.safeParse({ ...base, spec: { ...base.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: CLOUD_RG, typo: 1 } } }).success,
+    ).toBe(false);
     expect(EdgeDevice.safeParse({ ...base, spec: { ...base.spec, dataBoxEdge: { resourceGroup: CLOUD_RG } } }).success).toBe(false);
-    expect(EdgeDevice.safeParse({ ...base, spec: { ...base.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: CLOUD_RG, endpoint: "http://x" } } }).success).toBe(false);
+    expect(
+      EdgeDevice.safeParse({
+        ...base,
+        spec: { ...base.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: CLOUD_RG, endpoint: "http://x" } },
+      }).success,
+    ).toBe(false);
   });
 });
 
@@ -62,10 +69,9 @@ describe("spec.dataBoxEdge: the cloud resource", () => {
     expect(results[0]!.plan!.steps.map((s) => s.action)).toEqual(["createVm", "installGpuExtension", "configureKubernetes"]);
     expect(sim.requests.some((r) => r.method === "PUT" && r.path === `${cloudPath}/roles/kubernetes` && r.status === 201)).toBe(true);
     // The Azure AD token came from the cloud token service (what MSAL fetches for that authority).
-    expect(sim.requests.filter((r) => r.path.startsWith("/cloud-login/")).map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
-      "GET /cloud-login/contoso/v2.0/.well-known/openid-configuration",
-      "POST /cloud-login/contoso/oauth2/v2.0/token",
-    ]));
+    expect(sim.requests.filter((r) => r.path.startsWith("/cloud-login/")).map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(["GET /cloud-login/contoso/v2.0/.well-known/openid-configuration", "POST /cloud-login/contoso/oauth2/v2.0/token"]),
+    );
 
     sim.requests.length = 0;
     const observed = await observeFleet([target], settings);
@@ -76,11 +82,13 @@ describe("spec.dataBoxEdge: the cloud resource", () => {
       virtualMachines: [{ name: "vm1", powerState: "running", gpuExtension: "succeeded", managed: true }],
     });
     const paths = sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
-    expect(paths).toEqual(expect.arrayContaining([
-      `GET ${cloudPath}/roles 200`,
-      `GET ${cloudPath}/deviceCapacityInfo/default 200`,
-      `GET ${cloudPath}/updateSummary/default 200`,
-    ]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        `GET ${cloudPath}/roles 200`,
+        `GET ${cloudPath}/deviceCapacityInfo/default 200`,
+        `GET ${cloudPath}/updateSummary/default 200`,
+      ]),
+    );
     // Every DataBoxEdge call went to the cloud prefix; VMs stayed on the device's ARM.
     expect(dbeRequests(sim).every((r) => r.path.startsWith("/cloud/"))).toBe(true);
     expect(sim.requests.some((r) => r.path.endsWith("/virtualMachines") && r.status === 200 && !r.path.startsWith("/cloud"))).toBe(true);
@@ -103,25 +111,50 @@ describe("spec.dataBoxEdge: the cloud resource", () => {
     const { sim } = await start(manifest("dev"));
     const adfs = await restSession(sim, "dev");
     expect(adfs.token).toBeTruthy();
-    const onCloud = await rawRequest(sim, "GET", `${sim.origin}${cloudPath}/roles?api-version=${API.dbe}`, undefined, { Authorization: `Bearer ${adfs.token}` });
+    const onCloud = await rawRequest(sim, "GET", `${sim.origin}${cloudPath}/roles?api-version=${API.dbe}`, undefined, {
+      Authorization: `Bearer ${adfs.token}`,
+    });
     expect(onCloud.status).toBe(401);
     expect(onCloud.body.error.code).toBe("InvalidAuthenticationToken");
     expect((await rawRequest(sim, "GET", `${sim.origin}${cloudPath}/roles?api-version=${API.dbe}`)).status).toBe(401);
 
-    const login = await rawRequest(sim, "POST", `${sim.cloudAuthorityHost}/contoso/oauth2/v2.0/token`,
-      new URLSearchParams({ grant_type: "client_credentials", client_id: "simulator", client_secret: "simulator", scope: `${sim.cloudEndpoint}/.default` }).toString());
+    const login = await rawRequest(
+      sim,
+      "POST",
+      `${sim.cloudAuthorityHost}/contoso/oauth2/v2.0/token`,
+      new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: "simulator",
+        client_secret: "simulator",
+        scope: `${sim.cloudEndpoint}/.default`,
+      }).toString(),
+    );
     expect(login.status).toBe(200);
     const cloudToken = login.body.access_token as string;
-    const wrong = await rawRequest(sim, "POST", `${sim.cloudAuthorityHost}/contoso/oauth2/v2.0/token`,
-      new URLSearchParams({ grant_type: "client_credentials", client_id: "simulator", client_secret: "nope", scope: "x/.default" }).toString());
+    const wrong = await rawRequest(
+      sim,
+      "POST",
+      `${sim.cloudAuthorityHost}/contoso/oauth2/v2.0/token`,
+      new URLSearchParams({ grant_type: "client_credentials", client_id: "simulator", client_secret: "nope", scope: "x/.default" }).toString(),
+    );
     expect(wrong.status).toBe(401);
 
-    const cloudOk = await rawRequest(sim, "GET", `${sim.origin}${cloudPath}/roles?api-version=${API.dbe}`, undefined, { Authorization: `Bearer ${cloudToken}` });
+    const cloudOk = await rawRequest(sim, "GET", `${sim.origin}${cloudPath}/roles?api-version=${API.dbe}`, undefined, {
+      Authorization: `Bearer ${cloudToken}`,
+    });
     expect(cloudOk.status).toBe(200);
-    const onDevice = await rawRequest(sim, "GET", `${sim.devices.dev}${adfs.dbePath}/roles?api-version=${API.dbe}`, undefined, { Authorization: `Bearer ${cloudToken}` });
+    const onDevice = await rawRequest(sim, "GET", `${sim.devices.dev}${adfs.dbePath}/roles?api-version=${API.dbe}`, undefined, {
+      Authorization: `Bearer ${cloudToken}`,
+    });
     expect(onDevice.status).toBe(401);
     // The cloud resource is found by its cloud name, subscription and resource group only.
-    const wrongGroup = await rawRequest(sim, "GET", `${sim.origin}${cloudPath.replace(CLOUD_RG, "other-rg")}/roles?api-version=${API.dbe}`, undefined, { Authorization: `Bearer ${cloudToken}` });
+    const wrongGroup = await rawRequest(
+      sim,
+      "GET",
+      `${sim.origin}${cloudPath.replace(CLOUD_RG, "other-rg")}/roles?api-version=${API.dbe}`,
+      undefined,
+      { Authorization: `Bearer ${cloudToken}` },
+    );
     expect(wrongGroup.status).toBe(404);
   });
 

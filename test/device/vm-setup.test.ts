@@ -94,8 +94,11 @@ describe("usable VMs through the simulator (issue 12)", () => {
     expect(web.privateIPAddress!.value).toBe("10.0.0.10");
     expect(web.customData!.value).toBe(Buffer.from(CLOUD_INIT).toString("base64"));
     expect(device.vms.get("web")!.osProfile).toEqual({
-      adminUsername: "ops", passwordSet: true, disablePasswordAuthentication: true,
-      sshPublicKeys: [{ path: "/home/ops/.ssh/authorized_keys", keyData: KEY }], customData: Buffer.from(CLOUD_INIT).toString("base64"),
+      adminUsername: "ops",
+      passwordSet: true,
+      disablePasswordAuthentication: true,
+      sshPublicKeys: [{ path: "/home/ops/.ssh/authorized_keys", keyData: KEY }],
+      customData: Buffer.from(CLOUD_INIT).toString("base64"),
     });
     expect([...device.nics.values()].find((n) => n.name === "web-nic")!.privateIPAddress).toBe("10.0.0.10");
 
@@ -117,7 +120,14 @@ describe("usable VMs through the simulator (issue 12)", () => {
     expect(replan.devices[0]!.steps).toEqual([]);
 
     // No secret in anything the controller renders or reports.
-    const outputs = [renderJson(replan), renderMarkdown(replan), renderJson(planFleet(fleet)), renderMarkdown(planFleet(fleet)), JSON.stringify(results), ...events];
+    const outputs = [
+      renderJson(replan),
+      renderMarkdown(replan),
+      renderJson(planFleet(fleet)),
+      renderMarkdown(planFleet(fleet)),
+      JSON.stringify(results),
+      ...events,
+    ];
     for (const text of outputs) {
       expect(text).not.toContain(WINDOWS_PASSWORD);
       expect(text).not.toContain(String(web.Password!.value));
@@ -141,7 +151,9 @@ describe("usable VMs through the simulator (issue 12)", () => {
 
   it("the simulator refuses a static IP another NIC holds, as a device would", async () => {
     const { targets } = await setUp();
-    sim!.device("dev").nics.set("gpu-vms/other-nic", { name: "other-nic", resourceGroup: "gpu-vms", ipConfigName: "x", privateIPAddress: "10.0.0.10", subnetId: "" });
+    sim!
+      .device("dev")
+      .nics.set("gpu-vms/other-nic", { name: "other-nic", resourceGroup: "gpu-vms", ipConfigName: "x", privateIPAddress: "10.0.0.10", subnetId: "" });
     const results = await applyFleet(targets, deviceSettingsFromEnv(testEnv(sim!, { DEVICE_DEV_WIN_ADMIN: WINDOWS_PASSWORD })), { plan });
     expect(results[0]).toMatchObject({ status: "failed", error: { step: { action: "createVm", vm: "web" } } });
     expect(results[0]!.error!.message).toMatch(/PrivateIPAddressInUse|already used by network interface 'other-nic'/);

@@ -55,7 +55,9 @@ describe("drift check against the simulator", () => {
   });
 
   it("VM_POWER: desired running, found deallocated or stopped; desired deallocated, found running", async () => {
-    const m = await start(manifest("dev", { gpus: 2, vms: [{ name: "vm1" }, { name: "vm2" }, { name: "vm3", size: "Standard_D2_v2", powerState: "deallocated" }] }));
+    const m = await start(
+      manifest("dev", { gpus: 2, vms: [{ name: "vm1" }, { name: "vm2" }, { name: "vm3", size: "Standard_D2_v2", powerState: "deallocated" }] }),
+    );
     editVm(sim!, "dev", "vm1", () => ({ powerState: "deallocated", heldGpus: 0 }));
     editVm(sim!, "dev", "vm2", () => ({ powerState: "stopped" }));
     editVm(sim!, "dev", "vm3", () => ({ powerState: "running" }));
@@ -137,7 +139,10 @@ describe("drift check against the simulator", () => {
     const noSecret = await checkDevice({ manifest: m, file: "d.yaml" }, deviceSettingsFromEnv({ ...env, DEVICE_PASSWORD: "" }));
     expect(noSecret.error?.code).toBe("MISSING_CREDENTIAL");
     expect(noSecret.status).toBe("unreachable");
-    const blocked = await checkDevice({ manifest: m, file: "d.yaml" }, deviceSettingsFromEnv({ ...env, ASE_GITOPS_ALLOWED_ENDPOINTS: "*.contoso.com" }));
+    const blocked = await checkDevice(
+      { manifest: m, file: "d.yaml" },
+      deviceSettingsFromEnv({ ...env, ASE_GITOPS_ALLOWED_ENDPOINTS: "*.contoso.com" }),
+    );
     expect(blocked.error?.code).toBe("ENDPOINT_NOT_ALLOWED");
     expect(blocked.status).toBe("unreachable");
   });
@@ -159,7 +164,10 @@ describe("drift check against the simulator", () => {
     expect((await armReads(full)).count).toBe(3);
     // vm1 stopped behind the controller's back: is its GPU still there? Now capacity is read.
     const device = live.device("full");
-    device.claims = { ...device.claims, vms: device.claims.vms.map((v) => (v.name === "vm1" ? { ...v, powerState: "deallocated", heldGpus: 0 } : v)) };
+    device.claims = {
+      ...device.claims,
+      vms: device.claims.vms.map((v) => (v.name === "vm1" ? { ...v, powerState: "deallocated", heldGpus: 0 } : v)),
+    };
     const drifted = await armReads(full);
     expect(drifted.count).toBe(4);
     expect(drifted.report.drift.map((d) => d.code)).toContain("VM_POWER");

@@ -15,7 +15,14 @@ const SIZES = ["Standard_NC4as_T4_v3", "Standard_NC8as_T4_v3", "Standard_D2_v2",
 const scenario = fc.record({
   gpus: fc.constantFrom(1 as const, 2 as const),
   kubernetes: fc.boolean(),
-  vms: fc.uniqueArray(fc.record({ name: fc.constantFrom("a", "b", "c"), size: fc.constantFrom(...SIZES), powerState: fc.constantFrom("running" as const, "deallocated" as const) }), { selector: (v) => v.name, maxLength: 3 }),
+  vms: fc.uniqueArray(
+    fc.record({
+      name: fc.constantFrom("a", "b", "c"),
+      size: fc.constantFrom(...SIZES),
+      powerState: fc.constantFrom("running" as const, "deallocated" as const),
+    }),
+    { selector: (v) => v.name, maxLength: 3 },
+  ),
   observedVms: fc.uniqueArray(
     fc.record({
       name: fc.constantFrom("a", "b", "c", "x"),
@@ -49,7 +56,11 @@ describe("classifyDrift", () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const m = manifest("dev", { gpus: s.gpus, kubernetes: s.kubernetes, vms: s.vms, ...(s.release ? { softwareVersion: s.release } : {}) });
-        const observed: ObservedDevice = { ...(s.observedRelease ? { softwareVersion: s.observedRelease } : {}), kubernetes: s.observedKubernetes, virtualMachines: s.observedVms };
+        const observed: ObservedDevice = {
+          ...(s.observedRelease ? { softwareVersion: s.observedRelease } : {}),
+          kubernetes: s.observedKubernetes,
+          virtualMachines: s.observedVms,
+        };
         const items = classifyDrift(desiredFromManifest(m), observed);
         for (const item of items) {
           expect(DRIFT_CODES).toContain(item.code);
@@ -90,14 +101,21 @@ describe("classifyDrift", () => {
 
   it("names the reclaim: Kubernetes holding the GPU a deallocated GPU VM needs", () => {
     const m = manifest("dev", { gpus: 1, kubernetes: true, vms: [{ name: "vm1" }] });
-    const items = classifyDrift(desiredFromManifest(m), { kubernetes: { configured: true, gpus: 1 }, virtualMachines: [{ name: "vm1", size: "Standard_NC4as_T4_v3", powerState: "deallocated", gpuExtension: "succeeded", managed: true }] });
+    const items = classifyDrift(desiredFromManifest(m), {
+      kubernetes: { configured: true, gpus: 1 },
+      virtualMachines: [{ name: "vm1", size: "Standard_NC4as_T4_v3", powerState: "deallocated", gpuExtension: "succeeded", managed: true }],
+    });
     expect(items.map((i) => i.code)).toEqual(["VM_POWER", "KUBERNETES_RECLAIMED_GPU"]);
     expect(items[1]!.message).toMatch(/cannot be started or created again until Kubernetes is reconfigured/);
   });
 
   it("a newer release than the manifest's is drift too, with advice to update the manifest", () => {
     const m = manifest("dev", { gpus: 1, softwareVersion: "2205" });
-    const [item] = classifyDrift(desiredFromManifest(m), { softwareVersion: "2303", kubernetes: { configured: false, gpus: 0 }, virtualMachines: [] });
+    const [item] = classifyDrift(desiredFromManifest(m), {
+      softwareVersion: "2303",
+      kubernetes: { configured: false, gpus: 0 },
+      virtualMachines: [],
+    });
     expect(item).toMatchObject({ code: "SOFTWARE_VERSION", expected: "2205", found: "2303" });
     expect(item!.message).toMatch(/never downgraded/);
   });

@@ -27,7 +27,11 @@ afterAll(async () => {
 
 async function run(format: "json" | "markdown", env = testEnv(sim)) {
   let out = "";
-  const ctx: CliContext = { io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, stdinIsTTY: false }, exitCode: 0, debug: false };
+  const ctx: CliContext = {
+    io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, stdinIsTTY: false },
+    exitCode: 0,
+    debug: false,
+  };
   await runDrift(dir, { format, device: [], label: [], concurrency: 4 }, ctx, env);
   return { code: ctx.exitCode, out };
 }
@@ -40,7 +44,12 @@ describe("ase-gitops drift", () => {
     editVm(sim, "cli-dev", "vm1", () => ({ powerState: "deallocated", heldGpus: 0 }));
     const drifted = await run("json");
     expect(drifted.code).toBe(2);
-    expect(JSON.parse(drifted.out).devices[0]).toMatchObject({ name: "cli-dev", status: "drifted", drift: [{ code: "VM_POWER", vm: "vm1" }], plan: { feasible: true, steps: [{ action: "startVm", vm: "vm1" }] } });
+    expect(JSON.parse(drifted.out).devices[0]).toMatchObject({
+      name: "cli-dev",
+      status: "drifted",
+      drift: [{ code: "VM_POWER", vm: "vm1" }],
+      plan: { feasible: true, steps: [{ action: "startVm", vm: "vm1" }] },
+    });
     const markdown = await run("markdown");
     expect(markdown.out).toMatch(/\| `VM_POWER` \| `vm1` \| running \| deallocated \|/);
     const unreachable = await run("json", { ...testEnv(sim), DEVICE_PASSWORD: "wrong" });
@@ -50,8 +59,12 @@ describe("ase-gitops drift", () => {
 
   it("bad usage is a CliError (exit 1)", async () => {
     const ctx: CliContext = { io: { stdout: { write: () => true }, stderr: { write: () => true }, stdinIsTTY: false }, exitCode: 0, debug: false };
-    await expect(runDrift(join(dir, "missing"), { format: "json", device: [], label: [], concurrency: 4 }, ctx, testEnv(sim))).rejects.toBeInstanceOf(CliError);
-    await expect(runDrift(dir, { format: "json", device: ["nope"], label: [], concurrency: 4 }, ctx, testEnv(sim))).rejects.toThrow(/no manifest defines nope/);
+    await expect(runDrift(join(dir, "missing"), { format: "json", device: [], label: [], concurrency: 4 }, ctx, testEnv(sim))).rejects.toBeInstanceOf(
+      CliError,
+    );
+    await expect(runDrift(dir, { format: "json", device: ["nope"], label: [], concurrency: 4 }, ctx, testEnv(sim))).rejects.toThrow(
+      /no manifest defines nope/,
+    );
     // A label selector that matches no device is a mistake, not "0 checked" with exit 0.
     const noMatch = runDrift(dir, { format: "json", device: [], label: ["ring=nosuch"], concurrency: 4 }, ctx, testEnv(sim));
     await expect(noMatch).rejects.toThrow("no device has the labels ring=nosuch");

@@ -17,7 +17,9 @@ const c = manifest("store-c", { gpus: 1, credential: "DEVICE_STORE_C_PASSWORD" }
 
 let bench: DriftBench;
 beforeAll(async () => {
-  bench = await startDriftBench([a, b, c], { env: { DEVICE_STORE_C_PASSWORD: "not-the-password", GITHUB_WEBHOOK_SECRET_PREVIOUS: "previous-secret-0123456789" } });
+  bench = await startDriftBench([a, b, c], {
+    env: { DEVICE_STORE_C_PASSWORD: "not-the-password", GITHUB_WEBHOOK_SECRET_PREVIOUS: "previous-secret-0123456789" },
+  });
 });
 afterAll(async () => {
   await bench?.dispose();

@@ -26,7 +26,12 @@ export function convergedFleet(manifests: EdgeDevice[]): ObservedState {
 }
 
 /** Replaces one VM's claim (power, size, extension) directly in the simulator. */
-export function editVm(sim: Simulator, device: string, vm: string, change: (vm: ClaimState["vms"][number]) => Partial<ClaimState["vms"][number]>): void {
+export function editVm(
+  sim: Simulator,
+  device: string,
+  vm: string,
+  change: (vm: ClaimState["vms"][number]) => Partial<ClaimState["vms"][number]>,
+): void {
   const claims = sim.claims(device);
   sim.setClaims(device, { ...claims, vms: claims.vms.map((v) => (v.name === vm ? { ...v, ...change(v) } : v)) });
 }
@@ -60,7 +65,15 @@ export function addVmByHand(sim: Simulator, device: string, vm: string, size: st
 export function setExtension(sim: Simulator, device: string, vm: string, state: "Failed" | "Succeeded" | "Creating" | undefined): void {
   const record = sim.device(device).vms.get(key(vm))!;
   if (state === undefined) record.extensions.clear();
-  else record.extensions.set("gpu-driver", { name: "gpu-driver", publisher: "Microsoft.HpcCompute", type: "NvidiaGpuDriverLinux", typeHandlerVersion: "1.3", settings: {}, provisioningState: state });
+  else
+    record.extensions.set("gpu-driver", {
+      name: "gpu-driver",
+      publisher: "Microsoft.HpcCompute",
+      type: "NvidiaGpuDriverLinux",
+      typeHandlerVersion: "1.3",
+      settings: {},
+      provisioningState: state,
+    });
 }
 
 export function setKubernetes(sim: Simulator, device: string, configured: boolean, gpus = 0): void {

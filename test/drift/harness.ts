@@ -47,14 +47,24 @@ export interface DriftBench {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startDriftBench(given: EdgeDevice[], options: { sim?: Partial<SimulatorOptions>; env?: Record<string, string> } = {}): Promise<DriftBench> {
+export async function startDriftBench(
+  given: EdgeDevice[],
+  options: { sim?: Partial<SimulatorOptions>; env?: Record<string, string> } = {},
+): Promise<DriftBench> {
   const harness = await startHarness();
   const manifests = given.map(withSubscription);
   const sim = await startSimulator({ manifests, observed: convergedFleet(manifests), ...options.sim });
-  const files = (list: EdgeDevice[]) => Object.fromEntries(list.map((m) => [`devices/${m.metadata.name}.yaml`, YAML.stringify(at(sim, withSubscription(m)))]));
+  const files = (list: EdgeDevice[]) =>
+    Object.fromEntries(list.map((m) => [`devices/${m.metadata.name}.yaml`, YAML.stringify(at(sim, withSubscription(m)))]));
   const repo = await fleetRepo(files(manifests));
   harness.github.addRepository({ fullName: REPO, cloneUrl: repo.remote, defaultBranch: "main" });
-  const env = { ...harness.env, ...testEnv(sim, { ASE_GITOPS_RETRY_ATTEMPTS: "2" }), ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1", ASE_GITOPS_DRIFT_WAIT_SECONDS: "20", ...options.env };
+  const env = {
+    ...harness.env,
+    ...testEnv(sim, { ASE_GITOPS_RETRY_ATTEMPTS: "2" }),
+    ASE_GITOPS_ALLOWED_ENDPOINTS: "127.0.0.1",
+    ASE_GITOPS_DRIFT_WAIT_SECONDS: "20",
+    ...options.env,
+  };
   const rt = createRuntime(env, { github: { spaceWrites: false, retryUnitMs: 5 } });
   const logs: CapturedLog[] = [];
   const deviceQueue = queueClient(harness.azurite.connectionString, DRIFT_DEVICE_QUEUE);
@@ -62,19 +72,29 @@ export async function startDriftBench(given: EdgeDevice[], options: { sim?: Part
   let lastTimestamp = 0;
   const nextTimestamp = () => (lastTimestamp = Math.max(Math.floor(Date.now() / 1000), lastTimestamp + 1));
   const pumpDevices = async () => {
-    await pumpQueue(deviceQueue, createDriftDeviceJobHandler(() => rt), logs);
+    await pumpQueue(
+      deviceQueue,
+      createDriftDeviceJobHandler(() => rt),
+      logs,
+    );
   };
   return {
-    harness, sim, repo, rt, logs,
+    harness,
+    sim,
+    repo,
+    rt,
+    logs,
     async post(body, { secret = WEBHOOK_SECRET, signature } = {}) {
       const headers: Record<string, string> = { "content-type": "application/json", ...signDriftRequest(secret, body, nextTimestamp()) };
       if (signature === null) delete headers["x-hub-signature-256"];
       else if (signature !== undefined) headers["x-hub-signature-256"] = signature;
       const handler = createDriftHttpHandler(() => rt, { pollMs: 10 });
       let done = false;
-      const answer = handler(httpRequest({ headers, body }, "http://localhost:7071/api/drift"), invocationContext("driftHttp", {}, logs)).finally(() => {
-        done = true;
-      });
+      const answer = handler(httpRequest({ headers, body }, "http://localhost:7071/api/drift"), invocationContext("driftHttp", {}, logs)).finally(
+        () => {
+          done = true;
+        },
+      );
       while (!done) {
         await pumpDevices();
         await sleep(10);
@@ -85,14 +105,27 @@ export async function startDriftBench(given: EdgeDevice[], options: { sim?: Part
     pumpDevices,
     async dispatch(clientPayload) {
       const payload = { ...dispatchPayload(repo.remote, "drift-check"), ...(clientPayload !== undefined ? { client_payload: clientPayload } : {}) };
-      const webhook = createWebhookHandler(() => ({ secrets: rt.settings.webhookSecrets, repositories: rt.settings.repositories, cloneUrls: rt.settings, deliveries: rt.deliveries, queue: rt.queue }));
+      const webhook = createWebhookHandler(() => ({
+        secrets: rt.settings.webhookSecrets,
+        repositories: rt.settings.repositories,
+        cloneUrls: rt.settings,
+        deliveries: rt.deliveries,
+        queue: rt.queue,
+      }));
       const response = await webhook(httpRequest(delivery("repository_dispatch", payload)), invocationContext("githubWebhook"));
-      await pumpQueue(queueClient(harness.azurite.connectionString, QUEUES.drift), createDriftJobHandler(() => rt), logs);
+      await pumpQueue(
+        queueClient(harness.azurite.connectionString, QUEUES.drift),
+        createDriftJobHandler(() => rt),
+        logs,
+      );
       await pumpDevices();
       return response.status ?? 200;
     },
     async timer() {
-      await createDriftTimerHandler(() => rt)({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } }, invocationContext("driftTimer", {}, logs));
+      await createDriftTimerHandler(() => rt)(
+        { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } },
+        invocationContext("driftTimer", {}, logs),
+      );
       await pumpDevices();
     },
     async applyJobs() {

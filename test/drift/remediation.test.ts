@@ -40,7 +40,14 @@ describe("drift remediation", () => {
     const head = (await bench.repo.git.revparse(["main"])).trim();
     const jobs = await bench.applyJobs();
     expect(jobs).toEqual([
-      expect.objectContaining({ kind: "apply", device: "safe", file: "devices/safe.yaml", reason: "drift-remediation", commit: head, repository: expect.objectContaining({ fullName: "contoso/edge-fleet" }) }),
+      expect.objectContaining({
+        kind: "apply",
+        device: "safe",
+        file: "devices/safe.yaml",
+        reason: "drift-remediation",
+        commit: head,
+        repository: expect.objectContaining({ fullName: "contoso/edge-fleet" }),
+      }),
     ]);
     const issue = bench.harness.github.issues.find((i) => i.body.includes("device=safe"))!;
     expect(issue.body).toMatch(/Auto-remediation:\*\* an apply job was queued/);
@@ -55,7 +62,10 @@ describe("drift remediation", () => {
       editVm(local.sim, "reclaimed", "vm1", () => ({ powerState: "deallocated", heldGpus: 0 }));
       local.sim.setClaims("reclaimed", { ...local.sim.claims("reclaimed"), kubernetes: { configured: true, gpus: 1 } });
       const response = await local.post("{}");
-      expect(response.body.devices[0]).toMatchObject({ codes: ["VM_POWER", "KUBERNETES_RECLAIMED_GPU"], remediation: { action: "report", reason: expect.stringMatching(/blocked \(KUBERNETES_HOLDS_GPU\)/) } });
+      expect(response.body.devices[0]).toMatchObject({
+        codes: ["VM_POWER", "KUBERNETES_RECLAIMED_GPU"],
+        remediation: { action: "report", reason: expect.stringMatching(/blocked \(KUBERNETES_HOLDS_GPU\)/) },
+      });
       expect(await local.applyJobs()).toEqual([]);
     } finally {
       await local.dispose();

@@ -52,10 +52,14 @@ describe("operations longer than the function timeout", () => {
     const started = Date.now();
     const { after } = await h.pushCommit({ "slow.yaml": h.files["slow.yaml"]! + vmEntry("web", "Standard_D2_v2") }, "slow: web");
     // Kill the worker while the job waits for the deployment, then start a new one.
-    await waitFor(async () => {
-      const history = await h.journal.history(h.repository, "slow");
-      return history.some((e) => e.commit === after && e.action === "createVm" && e.status === "waiting") ? true : undefined;
-    }, 60_000, "the job to wait for the VM create");
+    await waitFor(
+      async () => {
+        const history = await h.journal.history(h.repository, "slow");
+        return history.some((e) => e.commit === after && e.action === "createVm" && e.status === "waiting") ? true : undefined;
+      },
+      60_000,
+      "the job to wait for the VM create",
+    );
     await h.killRuntime();
     await h.startRuntime();
 

@@ -40,7 +40,11 @@ afterAll(async () => {
   await rm(fleet, { recursive: true, force: true });
 });
 
-const vmNames = (name: string) => h.simulator.claims(name).vms.map((v) => `${v.name}:${v.size}`).sort();
+const vmNames = (name: string) =>
+  h.simulator
+    .claims(name)
+    .vms.map((v) => `${v.name}:${v.size}`)
+    .sort();
 const counts = (name: string) => {
   const d = h.simulator.device(name);
   return { vms: d.vms.size, nics: d.nics.size, deployments: d.deployments.size };
@@ -60,7 +64,10 @@ describe("reconcile under stress", () => {
     // Never alongside: the two commits' journal entries do not interleave.
     const history = await h.journal.history(h.repository, "race");
     const span = (commit: string) => {
-      const times = history.filter((e) => e.commit === commit).map((e) => e.at).sort();
+      const times = history
+        .filter((e) => e.commit === commit)
+        .map((e) => e.at)
+        .sort();
       return [times[0]!, times[times.length - 1]!] as const;
     };
     const [a, b] = [span(first.after), span(second.after)];
@@ -97,7 +104,10 @@ describe("reconcile under stress", () => {
   it("a device failing every try is recorded failed after 5 tries, each in its journal, with a failed check run; the others converge", async () => {
     // Nothing listens on port 1: every try fails with a network error, a transient failure.
     const broken = device("ghost", 1, vm("never"), "https://127.0.0.1:1/devices/ghost");
-    const { after } = await h.pushCommit({ "ghost.yaml": broken, "steady.yaml": h.files["steady.yaml"]! + vm("fine", "Standard_D2_v2") }, "ghost + steady");
+    const { after } = await h.pushCommit(
+      { "ghost.yaml": broken, "steady.yaml": h.files["steady.yaml"]! + vm("fine", "Standard_D2_v2") },
+      "ghost + steady",
+    );
     const run = await h.waitForCheckRun("ase-gitops/apply", after, 150_000);
     expect(run.conclusion).toBe("failure");
     expect(run.output.summary).toMatch(/\| ghost \| ❌ failed/);

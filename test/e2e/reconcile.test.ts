@@ -21,7 +21,11 @@ const logs: string[] = [];
 beforeAll(async () => {
   fleet = await mkdtemp(join(tmpdir(), "ase-gitops-e2e-fleet-"));
   // Three devices run one CPU VM each (its image is on the device), Kubernetes off.
-  for (const [name, gpus] of [["alpha", 2], ["beta", 1], ["gamma", 1]] as const) {
+  for (const [name, gpus] of [
+    ["alpha", 2],
+    ["beta", 1],
+    ["gamma", 1],
+  ] as const) {
     await writeFile(join(fleet, `${name}.yaml`), deviceManifest(name, gpus, `  virtualMachines:\n${GATEWAY}`));
   }
   const running = runningGateway;
@@ -38,7 +42,11 @@ afterAll(async () => {
   await rm(fleet, { recursive: true, force: true });
 });
 
-const managedVms = (name: string) => h.simulator.claims(name).vms.map((v) => `${v.name}:${v.powerState}`).sort();
+const managedVms = (name: string) =>
+  h.simulator
+    .claims(name)
+    .vms.map((v) => `${v.name}:${v.powerState}`)
+    .sort();
 
 describe("reconcile on merge", () => {
   it("a merged pull request converges its devices, reported on a check run and the PR", async () => {
@@ -74,7 +82,10 @@ describe("reconcile on merge", () => {
     expect(h.simulator.claims("gamma").kubernetes).toEqual({ configured: true, gpus: 1 });
     const writesBefore = armWrites();
 
-    const second = await h.pushCommit({ "gamma.yaml": kubernetesOn.replace("  virtualMachines:\n", `  virtualMachines:\n${vm("late-gpu")}`) }, "gamma: a GPU VM after Kubernetes");
+    const second = await h.pushCommit(
+      { "gamma.yaml": kubernetesOn.replace("  virtualMachines:\n", `  virtualMachines:\n${vm("late-gpu")}`) },
+      "gamma: a GPU VM after Kubernetes",
+    );
     const run = await h.waitForCheckRun("ase-gitops/apply", second.after, 90_000);
     expect(run.conclusion).toBe("failure");
     expect(run.output.summary).toMatch(/\| gamma \| ⛔ refused \| .*KUBERNETES_HOLDS_GPU/);

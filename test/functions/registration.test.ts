@@ -76,7 +76,9 @@ describe("function registration", () => {
     ["applyPoison", "apply-jobs-poison"],
   ])("%s: queue trigger on %s over AzureWebJobsStorage", (name, queueName) => {
     const { bindings } = byName(name).metadata;
-    expect(Object.values(bindings)).toEqual([expect.objectContaining({ direction: "in", type: "queueTrigger", queueName, connection: "AzureWebJobsStorage" })]);
+    expect(Object.values(bindings)).toEqual([
+      expect.objectContaining({ direction: "in", type: "queueTrigger", queueName, connection: "AzureWebJobsStorage" }),
+    ]);
   });
 
   it("driftTimer: on the schedule setting, registered only when one is set", () => {
@@ -100,7 +102,17 @@ describe("function registration", () => {
     const sample = JSON.parse(await readFile(new URL("../../local.settings.sample.json", import.meta.url), "utf8"));
     expect(sample.Values.FUNCTIONS_WORKER_RUNTIME).toBe("node");
     expect(sample.Values.AzureWebJobsStorage).toBe("UseDevelopmentStorage=true");
-    for (const name of ["GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_API_URL", "ASE_GITOPS_REPOSITORIES", "ASE_GITOPS_ALLOWED_ENDPOINTS", "ASE_GITOPS_DEVICE_CA", "ASE_GITOPS_GIT_CACHE"]) {
+    for (const name of [
+      "GITHUB_WEBHOOK_SECRET",
+      "GITHUB_TOKEN",
+      "GITHUB_APP_ID",
+      "GITHUB_APP_PRIVATE_KEY",
+      "GITHUB_API_URL",
+      "ASE_GITOPS_REPOSITORIES",
+      "ASE_GITOPS_ALLOWED_ENDPOINTS",
+      "ASE_GITOPS_DEVICE_CA",
+      "ASE_GITOPS_GIT_CACHE",
+    ]) {
       expect(sample.Values, name).toHaveProperty(name);
     }
   });

@@ -33,9 +33,14 @@ describe("git on the host", () => {
         catch (error) { console.log(JSON.stringify({ code: error.code, transient: error.transient, message: error.message })); }
       }`;
     const stdout = await new Promise<string>((done, fail) =>
-      execFile(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: noGitPath() } }, (error, out, err) => (error ? fail(new Error(`${error.message}\n${err}`)) : done(out))),
+      execFile(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: noGitPath() } }, (error, out, err) =>
+        error ? fail(new Error(`${error.message}\n${err}`)) : done(out),
+      ),
     );
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual([
       { code: "GIT_MISSING", transient: false, message: GIT_MISSING_MESSAGE },
       { code: "GIT_MISSING", transient: false, message: GIT_MISSING_MESSAGE },

@@ -47,7 +47,18 @@ describe("github-app.yml", () => {
 
   it("npm run github-app writes a form that posts the manifest with the given webhook URL", async () => {
     const run = promisify(execFile);
-    await run(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/github-app.ts", "--webhook-url", "https://fleet.example.net/api/github/webhook", "--org", "contoso"], { cwd: ROOT });
+    await run(
+      process.execPath,
+      [
+        join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+        "scripts/github-app.ts",
+        "--webhook-url",
+        "https://fleet.example.net/api/github/webhook",
+        "--org",
+        "contoso",
+      ],
+      { cwd: ROOT },
+    );
     const page = await readFile(join(ROOT, ".cache/github-app/create.html"), "utf8");
     expect(page).toContain('action="https://github.com/organizations/contoso/settings/apps/new"');
     const manifest = JSON.parse(await readFile(join(ROOT, ".cache/github-app/manifest.json"), "utf8"));

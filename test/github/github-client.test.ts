@@ -24,7 +24,8 @@ afterEach(() => {
 });
 
 const tokenClient = (retries = 3) =>
-  createGitHubClients({ apiUrl: github.url, auth: { kind: "token", token: "ghp_x" }, spaceWrites: false, retryUnitMs: 5, retries }).forInstallation().github;
+  createGitHubClients({ apiUrl: github.url, auth: { kind: "token", token: "ghp_x" }, spaceWrites: false, retryUnitMs: 5, retries }).forInstallation()
+    .github;
 const posts = () => github.calls.filter((c) => c.method === "POST" && c.path.endsWith("/check-runs"));
 
 describe("rate limits and server errors", () => {
@@ -61,7 +62,12 @@ describe("rate limits and server errors", () => {
   });
 
   it("retries 5xx and succeeds", async () => {
-    github.failNext("PATCH", /check-runs\/\d+$/, { status: 502, body: { message: "Bad Gateway" } }, { status: 503, body: { message: "unavailable" } });
+    github.failNext(
+      "PATCH",
+      /check-runs\/\d+$/,
+      { status: 502, body: { message: "Bad Gateway" } },
+      { status: 503, body: { message: "unavailable" } },
+    );
     const client = tokenClient();
     const run = await client.createCheckRun(repo, { name: "ase-gitops/plan", headSha: SHA, status: "in_progress" });
     await client.updateCheckRun(repo, run.id, { conclusion: "success", output: { title: "ok", summary: "ok" } });
@@ -72,7 +78,9 @@ describe("rate limits and server errors", () => {
   it("gives up after the retries with a transient GitHubError", async () => {
     const down = { status: 500, body: { message: "Internal Server Error" } };
     github.failNext("POST", /check-runs$/, down, down, down);
-    const error = await tokenClient(2).createCheckRun(repo, { name: "ase-gitops/plan", headSha: SHA, status: "in_progress" }).catch((e: unknown) => e);
+    const error = await tokenClient(2)
+      .createCheckRun(repo, { name: "ase-gitops/plan", headSha: SHA, status: "in_progress" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubError);
     expect(error).toMatchObject({ code: "GITHUB_UNAVAILABLE", transient: true, status: 500 });
     expect(posts()).toHaveLength(3);
@@ -80,7 +88,9 @@ describe("rate limits and server errors", () => {
 
   it("does not retry terminal errors and translates them", async () => {
     github.failNext("PATCH", /issues\/comments\/\d+$/, { status: 404, body: { message: "Not Found" } });
-    const error = await tokenClient().updateIssueComment(repo, 1, "x").catch((e: unknown) => e);
+    const error = await tokenClient()
+      .updateIssueComment(repo, 1, "x")
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "GITHUB_NOT_FOUND", transient: false, status: 404 });
     expect(github.calls).toHaveLength(1);
   });
@@ -88,8 +98,12 @@ describe("rate limits and server errors", () => {
 
 describe("error translation", () => {
   it("classifies statuses by code, not by message", () => {
-    const e = (status: number, headers: Record<string, string> = {}, message = "x") => toGitHubError({ status, message, response: { headers } }, "call");
-    expect(e(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 30) })).toMatchObject({ code: "GITHUB_RATE_LIMITED", transient: true });
+    const e = (status: number, headers: Record<string, string> = {}, message = "x") =>
+      toGitHubError({ status, message, response: { headers } }, "call");
+    expect(e(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 30) })).toMatchObject({
+      code: "GITHUB_RATE_LIMITED",
+      transient: true,
+    });
     expect(e(429, { "retry-after": "17" })).toMatchObject({ code: "GITHUB_RATE_LIMITED", retryAfter: 17 });
     expect(e(403)).toMatchObject({ code: "GITHUB_FORBIDDEN", transient: false });
     expect(e(401)).toMatchObject({ code: "GITHUB_UNAUTHORIZED", transient: true });
@@ -101,7 +115,11 @@ describe("error translation", () => {
 
 describe("GitHub App auth", () => {
   it("exchanges the App JWT for an installation token and uses it", async () => {
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const clients = createGitHubClients({ apiUrl: github.url, auth: { kind: "app", appId: "123", privateKey }, spaceWrites: false, retryUnitMs: 5 });
     const session = clients.forInstallation(424242);
     await session.github.createIssueComment(repo, 7, "hello");
@@ -112,7 +130,13 @@ describe("GitHub App auth", () => {
     expect(comment?.authorization).toBe("token ghs_installation_424242");
     expect(() => clients.forInstallation(undefined)).toThrow(GitHubError);
     // Only the App's own (Bot) comment counts as the sticky comment.
-    github.comments.push({ id: 5, issue: 8, repo: "contoso/edge-fleet", body: "quoting <!-- ase-gitops:plan --> by hand", user: { login: "octocat", type: "User" } });
+    github.comments.push({
+      id: 5,
+      issue: 8,
+      repo: "contoso/edge-fleet",
+      body: "quoting <!-- ase-gitops:plan --> by hand",
+      user: { login: "octocat", type: "User" },
+    });
     github.comments.push({ id: 6, issue: 8, repo: "contoso/edge-fleet", body: "<!-- ase-gitops:plan -->\nplan" });
     const found = await session.github.findIssueComment(repo, 8, "<!-- ase-gitops:plan -->");
     expect(found?.id).toBe(6);
@@ -124,10 +148,20 @@ describe("sticky comment lookup", () => {
     const client = tokenClient();
     for (let i = 0; i < 130; i++) github.comments.push({ id: i + 1, issue: 9, repo: "contoso/edge-fleet", body: `chatter ${i}` });
     // Written with the token, so by its user (the loopback's LOOPBACK_TOKEN_USER).
-    github.comments.push({ id: 999, issue: 9, repo: "contoso/edge-fleet", body: "<!-- ase-gitops:plan -->\nplan", user: { login: LOOPBACK_TOKEN_USER, type: "User" } });
+    github.comments.push({
+      id: 999,
+      issue: 9,
+      repo: "contoso/edge-fleet",
+      body: "<!-- ase-gitops:plan -->\nplan",
+      user: { login: LOOPBACK_TOKEN_USER, type: "User" },
+    });
     const found = await client.findIssueComment(repo, 9, "<!-- ase-gitops:plan -->");
     expect(found?.id).toBe(999);
     // GET /user once (who we are), then two pages.
-    expect(github.calls.filter((c) => c.method === "GET").map((c) => c.path)).toEqual(["/user", "/repos/contoso/edge-fleet/issues/9/comments", "/repos/contoso/edge-fleet/issues/9/comments"]);
+    expect(github.calls.filter((c) => c.method === "GET").map((c) => c.path)).toEqual([
+      "/user",
+      "/repos/contoso/edge-fleet/issues/9/comments",
+      "/repos/contoso/edge-fleet/issues/9/comments",
+    ]);
   });
 });

@@ -57,7 +57,15 @@ describe("plan job", () => {
   it("plans a valid change: success, one comment with the head SHA, at most 3 writes", async () => {
     const pr = await setup(FLEET);
     const sha = await pr.pushAndPlan(
-      { "devices/store-002.yaml": deviceManifest("store-002", { gpus: 2, vms: [{ name: "infer-01", size: "Standard_NC4as_T4_v3" }, { name: "infer-02", size: "Standard_NC8as_T4_v3" }] }) },
+      {
+        "devices/store-002.yaml": deviceManifest("store-002", {
+          gpus: 2,
+          vms: [
+            { name: "infer-01", size: "Standard_NC4as_T4_v3" },
+            { name: "infer-02", size: "Standard_NC8as_T4_v3" },
+          ],
+        }),
+      },
       "opened",
     );
     const [run] = planRuns();
@@ -84,7 +92,12 @@ describe("plan job", () => {
     await pr.pushAndPlan(
       {
         // 1 GPU, two GPU VMs: GPU_OVERCOMMIT at `count:` (line 7)
-        "devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "infer-01", size: "Standard_NC4as_T4_v3" }, { name: "infer-02", size: "Standard_NC4as_T4_v3" }] }),
+        "devices/store-001.yaml": deviceManifest("store-001", {
+          vms: [
+            { name: "infer-01", size: "Standard_NC4as_T4_v3" },
+            { name: "infer-02", size: "Standard_NC4as_T4_v3" },
+          ],
+        }),
         // an A2 size on a T4 device: GPU_MODEL_MISMATCH at the VM's `size:` (line 17)
         "devices/store-002.yaml": deviceManifest("store-002", { gpus: 2, vms: [{ name: "infer-01", size: "Standard_NC4as_A2" }] }),
         // Kubernetes with no GPU left: a warning
@@ -115,7 +128,9 @@ describe("plan job", () => {
     const pr = await setup(FLEET);
     const first = await pr.pushAndPlan({ "devices/store-001.yaml": deviceManifest("store-001", { kubernetes: true }) }, "opened");
     const [comment] = planComments(pr.number);
-    const second = await pr.pushAndPlan({ "devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "infer-09", size: "Standard_NC4as_T4_v3" }] }) });
+    const second = await pr.pushAndPlan({
+      "devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "infer-09", size: "Standard_NC4as_T4_v3" }] }),
+    });
     const comments = planComments(pr.number);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.id).toBe(comment!.id);
@@ -143,14 +158,24 @@ describe("plan job", () => {
     const pr = await setup(FLEET);
     await pr.repo.checkout(pr.branch);
     const older = await pr.repo.commit({ "devices/store-001.yaml": deviceManifest("store-001", { kubernetes: true }) });
-    const newer = await pr.repo.commit({ "devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "infer-07", size: "Standard_NC4as_T4_v3" }] }) });
+    const newer = await pr.repo.commit({
+      "devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "infer-07", size: "Standard_NC4as_T4_v3" }] }),
+    });
     await pr.repo.push(pr.branch);
     // Deliveries for both pushes; the newer one is planned first.
     expect(await pr.deliver("synchronize", older, "2024-06-01T10:00:00Z")).toBe(202);
     expect(await pr.deliver("synchronize", newer, "2024-06-01T10:05:00Z")).toBe(202);
     const rt = pr.runtime;
     const session = rt.github.forInstallation(424242);
-    const deps = { github: session.github, gitToken: session.gitToken, repos: rt.repos, heads: rt.heads, observe: rt.observe, allowedEndpoints: [], fleetPath: "" };
+    const deps = {
+      github: session.github,
+      gitToken: session.gitToken,
+      repos: rt.repos,
+      heads: rt.heads,
+      observe: rt.observe,
+      allowedEndpoints: [],
+      fleetPath: "",
+    };
     const job = (sha: string, updatedAt: string) => ({
       version: 1 as const,
       kind: "plan" as const,
@@ -195,7 +220,12 @@ describe("fleet folder", () => {
     );
     await pr.pushAndPlan(
       {
-        "fleet/devices/store-001.yaml": deviceManifest("store-001", { vms: [{ name: "a", size: "Standard_NC4as_T4_v3" }, { name: "b", size: "Standard_NC4as_T4_v3" }] }),
+        "fleet/devices/store-001.yaml": deviceManifest("store-001", {
+          vms: [
+            { name: "a", size: "Standard_NC4as_T4_v3" },
+            { name: "b", size: "Standard_NC4as_T4_v3" },
+          ],
+        }),
         ".github/workflows/ci.yml": "name: ci\non: [push, pull_request\n", // broken YAML outside the fleet: not ours
       },
       "opened",

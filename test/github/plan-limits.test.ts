@@ -39,7 +39,13 @@ describe("3,000-device change", () => {
     for (let i = 1; i <= 3000; i++) {
       const name = `site-${String(i).padStart(4, "0")}`;
       // Every 30th device is over-committed: 100 blocked devices, 100 failure annotations.
-      const vms = i % 30 === 0 ? [{ name: "a", size: "Standard_NC4as_T4_v3" }, { name: "b", size: "Standard_NC4as_T4_v3" }] : undefined;
+      const vms =
+        i % 30 === 0
+          ? [
+              { name: "a", size: "Standard_NC4as_T4_v3" },
+              { name: "b", size: "Standard_NC4as_T4_v3" },
+            ]
+          : undefined;
       files[`devices/${name}.yaml`] = deviceManifest(name, vms ? { vms } : {});
     }
     await pr.pushAndPlan(files, "opened");
@@ -68,7 +74,8 @@ describe("3,000-device change", () => {
     const checkPatches = writes.filter((w) => w.method === "PATCH" && w.path.includes("/check-runs/"));
     expect(writes).toHaveLength(4);
     expect(checkPatches).toHaveLength(2);
-    for (const patch of checkPatches) expect(((patch.body as { output: { annotations: unknown[] } }).output.annotations ?? []).length).toBeLessThanOrEqual(50);
+    for (const patch of checkPatches)
+      expect(((patch.body as { output: { annotations: unknown[] } }).output.annotations ?? []).length).toBeLessThanOrEqual(50);
   });
 });
 
@@ -111,7 +118,9 @@ describe("GitHub failing during a job", () => {
       repository: { fullName: REPO, cloneUrl: pr.repo.remote, defaultBranch: "main" },
       pullRequest: { number: pr.number, headSha: sha, headRef: pr.branch, headCloneUrl: pr.repo.remote, baseRef: "main" },
     };
-    await expect(createPlanJobHandler(() => pr.runtime)(job, invocationContext("planJob", { dequeueCount: 5 }))).rejects.toMatchObject({ code: "GITHUB_UNAVAILABLE" });
+    await expect(createPlanJobHandler(() => pr.runtime)(job, invocationContext("planJob", { dequeueCount: 5 }))).rejects.toMatchObject({
+      code: "GITHUB_UNAVAILABLE",
+    });
     expect(harness.github.checkRuns).toHaveLength(1);
     expect(harness.github.calls.filter((c) => c.method === "POST" && c.path.endsWith("/check-runs"))).toHaveLength(0);
     expect(harness.github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "Could not plan" } });

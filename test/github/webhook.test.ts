@@ -39,7 +39,13 @@ beforeAll(async () => {
   azurite = await startAzurite();
   const storage = createStorageClients(azurite.connectionString);
   deliveries = createDeliveryLog(storage.table(DELIVERIES_TABLE));
-  deps = { secrets: [WEBHOOK_SECRET, PREVIOUS_SECRET], repositories: [REPO, "contoso/other"], cloneUrls: { githubServerUrl: "https://github.com", allowLocalRepositories: true }, deliveries, queue: createJobQueue(storage) };
+  deps = {
+    secrets: [WEBHOOK_SECRET, PREVIOUS_SECRET],
+    repositories: [REPO, "contoso/other"],
+    cloneUrls: { githubServerUrl: "https://github.com", allowLocalRepositories: true },
+    deliveries,
+    queue: createJobQueue(storage),
+  };
   queues = {
     plan: queueClient(azurite.connectionString, QUEUES.plan),
     reconcile: queueClient(azurite.connectionString, QUEUES.reconcile),
@@ -61,13 +67,28 @@ async function post(d: ReturnType<typeof delivery>) {
   return { status: response.status ?? 200, body: response.jsonBody as { outcome?: string; queue?: string } | undefined };
 }
 const opened = (overrides: Partial<Parameters<typeof pullRequestPayload>[0]> = {}) =>
-  pullRequestPayload({ action: "opened", number: 7, cloneUrl: CLONE, headSha: SHA_A, headRef: "feature", baseSha: SHA_B, installationId: 424242, ...overrides });
+  pullRequestPayload({
+    action: "opened",
+    number: 7,
+    cloneUrl: CLONE,
+    headSha: SHA_A,
+    headRef: "feature",
+    baseSha: SHA_B,
+    installationId: 424242,
+    ...overrides,
+  });
 
 describe("signature vectors", () => {
   const body = '{"zen":"Keep it logically awesome."}';
   it("accepts GitHub's documented test vector", async () => {
     // https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
-    expect(await verifySignature(["It's a Secret to Everybody"], "Hello, World!", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")).toBe(true);
+    expect(
+      await verifySignature(
+        ["It's a Secret to Everybody"],
+        "Hello, World!",
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+      ),
+    ).toBe(true);
   });
   it("accepts the current and the previous secret, nothing else", async () => {
     expect(await verifySignature([WEBHOOK_SECRET, PREVIOUS_SECRET], body, sign(WEBHOOK_SECRET, body))).toBe(true);
@@ -92,7 +113,12 @@ describe("githubWebhook", () => {
     const jobs = await peekJobs(queues.plan);
     expect(jobs).toHaveLength(1);
     const job = PlanJob.parse(jobs[0]);
-    expect(job).toMatchObject({ kind: "plan", reason: "pull_request.opened", installationId: 424242, repository: { fullName: REPO, cloneUrl: CLONE, defaultBranch: "main" } });
+    expect(job).toMatchObject({
+      kind: "plan",
+      reason: "pull_request.opened",
+      installationId: 424242,
+      repository: { fullName: REPO, cloneUrl: CLONE, defaultBranch: "main" },
+    });
     expect(job.pullRequest).toMatchObject({ number: 7, headSha: SHA_A, headRef: "feature", baseRef: "main" });
   });
 
@@ -103,7 +129,13 @@ describe("githubWebhook", () => {
 
   it.each([
     ["tampered", (d: ReturnType<typeof delivery>) => ({ ...d, body: d.body.replace('"number":7', '"number":8') })],
-    ["missing", (d: ReturnType<typeof delivery>) => ({ ...d, headers: Object.fromEntries(Object.entries(d.headers).filter(([k]) => k !== "x-hub-signature-256")) })],
+    [
+      "missing",
+      (d: ReturnType<typeof delivery>) => ({
+        ...d,
+        headers: Object.fromEntries(Object.entries(d.headers).filter(([k]) => k !== "x-hub-signature-256")),
+      }),
+    ],
     [
       "sha1-only",
       (d: ReturnType<typeof delivery>) => {
@@ -111,7 +143,10 @@ describe("githubWebhook", () => {
         return { ...d, headers: { ...headers, "x-hub-signature": sign(WEBHOOK_SECRET, d.body, "sha1") } };
       },
     ],
-    ["wrong secret", (d: ReturnType<typeof delivery>) => ({ ...d, headers: { ...d.headers, "x-hub-signature-256": sign("not-the-secret-at-all!", d.body) } })],
+    [
+      "wrong secret",
+      (d: ReturnType<typeof delivery>) => ({ ...d, headers: { ...d.headers, "x-hub-signature-256": sign("not-the-secret-at-all!", d.body) } }),
+    ],
   ])("answers 401 and queues nothing for a %s signature", async (_name, mangle) => {
     const response = await post(mangle(delivery("pull_request", opened())));
     expect(response.status).toBe(401);
@@ -128,7 +163,12 @@ describe("githubWebhook", () => {
   });
 
   it("refuses repositories that are not configured", async () => {
-    const response = await post(delivery("pull_request", pullRequestPayload({ action: "opened", number: 1, cloneUrl: CLONE, headSha: SHA_A, headRef: "x", baseSha: SHA_B, fullName: "evil/fleet" })));
+    const response = await post(
+      delivery(
+        "pull_request",
+        pullRequestPayload({ action: "opened", number: 1, cloneUrl: CLONE, headSha: SHA_A, headRef: "x", baseSha: SHA_B, fullName: "evil/fleet" }),
+      ),
+    );
     expect(response.status).toBe(403);
     expect(response.body?.outcome).toBe("repository-not-allowed");
     expect(await peekJobs(queues.plan)).toHaveLength(0);
@@ -145,8 +185,11 @@ describe("githubWebhook", () => {
     expect((await post(delivery("issues", { action: "opened", repository: {} }))).status).toBe(204);
     expect((await post(delivery("pull_request", opened({ action: "labeled" })))).status).toBe(204);
     expect((await post(delivery("push", pushPayload(CLONE, "refs/heads/feature", SHA_B, SHA_A)))).status).toBe(204);
-    expect((await post(delivery("check_run", checkRunPayload(CLONE, "some-other-check", SHA_A, { number: 7, headRef: "feature", baseSha: SHA_B })))).status).toBe(204);
-    expect((await post(delivery("repository_dispatch", dispatchPayload(CLONE, "deploy"))))).toMatchObject({ status: 204 });
+    expect(
+      (await post(delivery("check_run", checkRunPayload(CLONE, "some-other-check", SHA_A, { number: 7, headRef: "feature", baseSha: SHA_B }))))
+        .status,
+    ).toBe(204);
+    expect(await post(delivery("repository_dispatch", dispatchPayload(CLONE, "deploy")))).toMatchObject({ status: 204 });
     for (const q of Object.values(queues)) expect(await peekJobs(q)).toHaveLength(0);
   });
 
@@ -167,8 +210,12 @@ describe("githubWebhook", () => {
     expect((await post(delivery("push", pushPayload(CLONE, "refs/heads/main", SHA_B, SHA_A)))).status).toBe(202);
     expect(await peekJobs(queues.reconcile)).toMatchObject([{ kind: "reconcile", after: SHA_A, ref: "refs/heads/main" }]);
 
-    expect((await post(delivery("check_run", checkRunPayload(CLONE, "ase-gitops/plan", SHA_A, { number: 7, headRef: "feature", baseSha: SHA_B })))).status).toBe(202);
-    expect(await peekJobs(queues.plan)).toMatchObject([{ kind: "plan", reason: "check_run.rerequested", pullRequest: { number: 7, headSha: SHA_A } }]);
+    expect(
+      (await post(delivery("check_run", checkRunPayload(CLONE, "ase-gitops/plan", SHA_A, { number: 7, headRef: "feature", baseSha: SHA_B })))).status,
+    ).toBe(202);
+    expect(await peekJobs(queues.plan)).toMatchObject([
+      { kind: "plan", reason: "check_run.rerequested", pullRequest: { number: 7, headSha: SHA_A } },
+    ]);
 
     expect((await post(delivery("repository_dispatch", dispatchPayload(CLONE, "drift-check")))).status).toBe(202);
     expect(await peekJobs(queues.drift)).toMatchObject([{ kind: "drift", branch: "main", clientPayload: { reason: "scheduled" } }]);
@@ -226,7 +273,10 @@ describe("delivery log", () => {
     expect(await deliveries.claim("timer-swept", "push")).toBe(true);
     const inEightDays = () => new Date(Date.now() + 8 * 24 * 3600 * 1000);
     const logs: Array<{ level: string; message: string }> = [];
-    await createSweepHandler(() => deliveries, inEightDays)({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: undefined as never }, invocationContext("deliverySweep", {}, logs));
+    await createSweepHandler(() => deliveries, inEightDays)(
+      { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: undefined as never },
+      invocationContext("deliverySweep", {}, logs),
+    );
     expect(logs.some((l) => /forgot \d+ delivery ids/.test(l.message))).toBe(true);
     expect(await deliveries.claim("timer-swept", "push")).toBe(true);
   });

@@ -47,7 +47,10 @@ export async function startHarness(): Promise<Harness> {
     env,
     runtime: (overrides = {}) =>
       // Devices are not contacted unless a test passes an observe port (or the simulator's).
-      createRuntime({ ...env, ...(overrides.env ?? {}) }, { github: { spaceWrites: false, retryUnitMs: 5 }, observe: overrides.observe ?? observeNothing }),
+      createRuntime(
+        { ...env, ...(overrides.env ?? {}) },
+        { github: { spaceWrites: false, retryUnitMs: 5 }, observe: overrides.observe ?? observeNothing },
+      ),
     async dispose() {
       await Promise.all([azurite.stop(), github.close(), rm(cacheDir, { recursive: true, force: true })]);
     },
@@ -98,7 +101,11 @@ export class PullRequestDriver {
 
   /** Runs every queued plan job through the planJob function handler. */
   async pump(): Promise<{ handled: number; failed: number }> {
-    return pumpQueue(this.queue, createPlanJobHandler(() => this.runtime), this.logs);
+    return pumpQueue(
+      this.queue,
+      createPlanJobHandler(() => this.runtime),
+      this.logs,
+    );
   }
 
   /** Commit on the branch, push, deliver `synchronize` (or `opened` the first time), pump. */

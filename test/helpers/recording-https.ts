@@ -40,7 +40,12 @@ export async function startRecordingServer(): Promise<RecordingServer> {
     req.on("end", () => {
       const method = req.method ?? "GET";
       const url = req.url ?? "/";
-      requests.push({ method, url, body: Buffer.concat(chunks).toString("utf8"), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      requests.push({
+        method,
+        url,
+        body: Buffer.concat(chunks).toString("utf8"),
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      });
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify(answer(method, url)));
     });

@@ -35,7 +35,8 @@ export const YAML_SHAPES: Record<string, YamlShape> = {
   /** A valid device with a huge label map. */
   "wide label map": (bytes) => fill(`${HEAD}metadata:\n  name: dev-a\n  labels:\n`, bytes, (i) => `    l${i}: v\n`, "spec:\n  gpu:\n    count: 1\n"),
   /** Labels that are all invalid (numbers where text is expected): one error each. */
-  "wide map of invalid labels": (bytes) => fill(`${HEAD}metadata:\n  name: dev-a\n  labels:\n`, bytes, (i) => `    l${i}: [${i}]\n`, "spec:\n  gpu:\n    count: 1\n"),
+  "wide map of invalid labels": (bytes) =>
+    fill(`${HEAD}metadata:\n  name: dev-a\n  labels:\n`, bytes, (i) => `    l${i}: [${i}]\n`, "spec:\n  gpu:\n    count: 1\n"),
   /** Flow collections nested as deep as the bytes allow. */
   "deep flow nesting": (bytes) => {
     const depth = Math.floor((bytes - HEAD.length - 8) / 2);

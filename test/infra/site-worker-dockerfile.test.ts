@@ -11,7 +11,9 @@ const DEVICE_FACING = ["applyJob", "driftDeviceJob"];
 const dockerfile = readFileSync("deploy/site-worker/Dockerfile", "utf8");
 const registered = readdirSync("functions")
   .filter((file) => file.endsWith(".ts"))
-  .flatMap((file) => [...readFileSync(`functions/${file}`, "utf8").matchAll(/app\.(?:http|storageQueue|timer)\(\s*"([A-Za-z0-9_]+)"/g)].map((m) => m[1]!));
+  .flatMap((file) =>
+    [...readFileSync(`functions/${file}`, "utf8").matchAll(/app\.(?:http|storageQueue|timer)\(\s*"([A-Za-z0-9_]+)"/g)].map((m) => m[1]!),
+  );
 
 describe("site-worker Dockerfile", () => {
   it("builds on the official Azure Functions Node 22 image and installs git", () => {

@@ -21,7 +21,10 @@ const PREFIX: ParseOptions = { credentialPrefix: "DEVICE_" };
 /** Kubernetes already holds both GPUs of `busy`: plans with errors and warnings tied to lines. */
 const OBSERVED: ObservedState = {
   devices: {
-    busy: { kubernetes: { configured: true, gpus: 2 }, virtualMachines: [{ name: "old", size: "Standard_NC4as_T4_v3", powerState: "running", gpuExtension: "succeeded", managed: true }] },
+    busy: {
+      kubernetes: { configured: true, gpus: 2 },
+      virtualMachines: [{ name: "old", size: "Standard_NC4as_T4_v3", powerState: "running", gpuExtension: "succeeded", managed: true }],
+    },
   },
 };
 
@@ -115,7 +118,7 @@ describe("fast tier and positional path agree (issue 16)", () => {
     size: fc.constantFrom(...GPU_SIZES),
     image: fc.constantFrom("ubuntu1804", "win2019"),
     powerState: fc.constantFrom("running", "deallocated", "stopped"),
-    os: fc.option(fc.constantFrom("{ type: Linux, distro: ubuntu, version: \"18.04\" }", "{ type: Windows }", "{ type: Mac }"), { nil: undefined }),
+    os: fc.option(fc.constantFrom('{ type: Linux, distro: ubuntu, version: "18.04" }', "{ type: Windows }", "{ type: Mac }"), { nil: undefined }),
   });
   const device = fc.record({
     name: fc.constantFrom("busy", "store-001", "store-002", "Bad_Name", "constructor"),
@@ -150,10 +153,21 @@ describe("fast tier and positional path agree (issue 16)", () => {
 
   function manifestText(d: GeneratedDevice): string {
     const lines = ["apiVersion: ase-gitops/v1", `kind: ${d.kind}`, "metadata:", `  name: ${d.name}`];
-    if (d.labels) lines.push(`  labels: { ${Object.entries(d.labels).map(([k, v]) => `${k}: ${v}`).join(", ")} }`);
+    if (d.labels)
+      lines.push(
+        `  labels: { ${Object.entries(d.labels)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(", ")} }`,
+      );
     lines.push("spec:", "  gpu:", `    count: ${d.gpus}`, `  softwareVersion: ${d.software}`);
     if (d.credential) {
-      lines.push("  arm:", "    endpoint: https://management.a.contoso.com", "    subscriptionId: 3f1c0e7a-5b2d-4c8e-9a61-0d2b7e4f9c11", "    resourceGroup: g", `    credential: ${d.credential}`);
+      lines.push(
+        "  arm:",
+        "    endpoint: https://management.a.contoso.com",
+        "    subscriptionId: 3f1c0e7a-5b2d-4c8e-9a61-0d2b7e4f9c11",
+        "    resourceGroup: g",
+        `    credential: ${d.credential}`,
+      );
     }
     if (d.kubernetes) lines.push("  kubernetes:", `    enabled: ${d.kubernetes.enabled}`, `    allowReconfigure: ${d.kubernetes.allowReconfigure}`);
     if (d.vms.length > 0) lines.push("  virtualMachines:");
@@ -170,7 +184,9 @@ describe("fast tier and positional path agree (issue 16)", () => {
     size: fc.constantFrom(...GPU_SIZES.slice(0, 4)),
     image: fc.constantFrom("ubuntu1804", "win2019"),
     powerState: fc.constantFrom("running", "deallocated"),
-    os: fc.option(fc.constantFrom("{ type: Linux, distro: ubuntu, version: \"18.04\" }", "{ type: Windows }", "\n        type: Linux"), { nil: undefined }),
+    os: fc.option(fc.constantFrom('{ type: Linux, distro: ubuntu, version: "18.04" }', "{ type: Windows }", "\n        type: Linux"), {
+      nil: undefined,
+    }),
   });
   const validDevice = fc.record({
     name: fc.constantFrom("busy", "store-001", "store-002"),
@@ -203,9 +219,43 @@ describe("fast tier and positional path agree (issue 16)", () => {
     fc.constant((t: string) => t),
     fc.constant((t: string) => t.replace("metadata:", "kind: EdgeDevice\nmetadata:")),
     fc.constant((t: string) => t.replace("  gpu:", "  gpu:\n    count: 3")),
-    fc.tuple(fc.nat(), fc.constantFrom(":", "-", "[", "{", "]", "}", '"', "'", "\t", "#", "&a ", "*a", "!", "|", ">", "%", "@", "`", "\n", " ", "  ", "? ", "...\n", "---\n", ",", "\\")).map(
-      ([at, c]) => (t: string) => t.slice(0, at % (t.length + 1)) + c + t.slice(at % (t.length + 1)),
-    ),
+    fc
+      .tuple(
+        fc.nat(),
+        fc.constantFrom(
+          ":",
+          "-",
+          "[",
+          "{",
+          "]",
+          "}",
+          '"',
+          "'",
+          "\t",
+          "#",
+          "&a ",
+          "*a",
+          "!",
+          "|",
+          ">",
+          "%",
+          "@",
+          "`",
+          "\n",
+          " ",
+          "  ",
+          "? ",
+          "...\n",
+          "---\n",
+          ",",
+          "\\",
+        ),
+      )
+      .map(
+        ([at, c]) =>
+          (t: string) =>
+            t.slice(0, at % (t.length + 1)) + c + t.slice(at % (t.length + 1)),
+      ),
     fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1)) + t.slice((at % (t.length + 1)) + 1)),
   );
 

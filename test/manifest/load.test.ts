@@ -57,7 +57,10 @@ describe("loading manifests", () => {
   it("accepts a release or OS version YAML reads as a number", async () => {
     await write(
       "a.yaml",
-      device("dev-a", "  softwareVersion: 2106\n  virtualMachines:\n    - { name: v, size: Standard_D2_v2, image: img, os: { type: Windows, version: 2019 } }\n"),
+      device(
+        "dev-a",
+        "  softwareVersion: 2106\n  virtualMachines:\n    - { name: v, size: Standard_D2_v2, image: img, os: { type: Windows, version: 2019 } }\n",
+      ),
     );
     const [loaded] = (await loadFleet(root)).devices;
     expect(loaded!.manifest.spec.softwareVersion).toBe("2106");
@@ -77,9 +80,7 @@ describe("loading manifests", () => {
     await write("a.yaml", device("dev-a", "    modle: A2\n"));
     const fleet = await loadFleet(root);
     expect(fleet.invalid[0]).toMatchObject({ name: "dev-a" });
-    expect(fleet.invalid[0]!.errors).toEqual([
-      { code: "INVALID_MANIFEST", message: "unknown field spec.gpu.modle", file: "a.yaml", line: 8 },
-    ]);
+    expect(fleet.invalid[0]!.errors).toEqual([{ code: "INVALID_MANIFEST", message: "unknown field spec.gpu.modle", file: "a.yaml", line: 8 }]);
   });
 
   it("maps schema violations to the line of the offending value", async () => {
@@ -124,7 +125,12 @@ spec:
 
   it("refuses an alias bomb quickly instead of expanding it", async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 10; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(",")}]`);
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(",")}]`,
+      );
     await write("bomb.yaml", `kind: EdgeDevice\n${lines.join("\n")}\n`);
     const started = Date.now();
     const fleet = await loadFleet(root);
@@ -135,7 +141,11 @@ spec:
   it("refuses a file over 1 MiB without reading it", async () => {
     await write("huge.yaml", `${device("dev-a")}# ${"x".repeat(1024 * 1024)}\n`);
     const fleet = await loadFleet(root);
-    expect(fleet.invalid[0]!.errors[0]).toMatchObject({ code: "INVALID_MANIFEST", file: "huge.yaml", message: expect.stringMatching(/at most 1 MiB/) });
+    expect(fleet.invalid[0]!.errors[0]).toMatchObject({
+      code: "INVALID_MANIFEST",
+      file: "huge.yaml",
+      message: expect.stringMatching(/at most 1 MiB/),
+    });
   });
 
   it("refuses text that is not UTF-8", async () => {

@@ -51,10 +51,7 @@ const manifestArb = fc
     enabled: fc.boolean(),
     allowReconfigure: fc.boolean(),
     // Mostly unique names; sometimes a duplicate on purpose.
-    vms: fc.oneof(
-      fc.uniqueArray(desiredVmArb, { maxLength: 4, selector: (vm) => vm.name }),
-      fc.array(desiredVmArb, { maxLength: 3 }),
-    ),
+    vms: fc.oneof(fc.uniqueArray(desiredVmArb, { maxLength: 4, selector: (vm) => vm.name }), fc.array(desiredVmArb, { maxLength: 3 })),
   })
   .map((d) =>
     EdgeDevice.parse({
@@ -99,9 +96,7 @@ const observedArb = fc
  * Kubernetes can overlap: that is the reclaim of domain.md §2, and stays in).
  */
 function physicallyPossible([manifest, observed]: [EdgeDevice, ObservedDevice | undefined]): boolean {
-  const running = (observed?.virtualMachines ?? [])
-    .filter((vm) => vm.powerState === "running")
-    .reduce((sum, vm) => sum + gpusOfSize(vm.size), 0);
+  const running = (observed?.virtualMachines ?? []).filter((vm) => vm.powerState === "running").reduce((sum, vm) => sum + gpusOfSize(vm.size), 0);
   return running <= manifest.spec.gpu.count;
 }
 
@@ -218,8 +213,7 @@ describe("planner properties", () => {
         // A createVm's own installGpuExtension follows it at once and ranks with it.
         const ranks = plan.steps.map((step, i) => {
           const previous = plan.steps[i - 1];
-          const ownExtension =
-            step.action === "installGpuExtension" && previous?.action === "createVm" && previous.vm === step.vm;
+          const ownExtension = step.action === "installGpuExtension" && previous?.action === "createVm" && previous.vm === step.vm;
           return STEP_ACTIONS.indexOf(ownExtension ? "createVm" : step.action);
         });
         expect(ranks).toEqual([...ranks].sort((a, b) => a - b));

@@ -37,13 +37,7 @@ describe("the seed article's claim table, planned", () => {
 
   it("2 GPUs: two GPU VMs then Kubernetes with no GPU", () => {
     const p = plan({ gpus: 2, kubernetes: true, vms: [vm("vm1"), vm("vm2")] });
-    expect(actions(p)).toEqual([
-      "createVm vm1",
-      "installGpuExtension vm1",
-      "createVm vm2",
-      "installGpuExtension vm2",
-      "configureKubernetes",
-    ]);
+    expect(actions(p)).toEqual(["createVm vm1", "installGpuExtension vm1", "createVm vm2", "installGpuExtension vm2", "configureKubernetes"]);
     expect(p.gpus.after).toEqual({ kubernetes: 0, vms: { vm1: 1, vm2: 1 }, free: 0 });
     expect(warningCodes(p)).toEqual(["KUBERNETES_NO_GPU"]);
   });
@@ -116,7 +110,10 @@ describe("step actions", () => {
   });
 
   it("steps on the manifest's VMs follow the manifest's order, not the device's listing", () => {
-    const p = plan({ gpus: 2, vms: [vm("b"), vm("a")] }, seen([running("a", T4, { powerState: "stopped" }), running("b", T4, { powerState: "stopped" })]));
+    const p = plan(
+      { gpus: 2, vms: [vm("b"), vm("a")] },
+      seen([running("a", T4, { powerState: "stopped" }), running("b", T4, { powerState: "stopped" })]),
+    );
     expect(actions(p)).toEqual(["startVm b", "startVm a"]);
   });
 
@@ -127,7 +124,15 @@ describe("step actions", () => {
   });
 
   it("createVm is followed at once by its installGpuExtension; non-GPU sizes get none by default", () => {
-    const p = plan({ gpus: 1, vms: [vm("gpu"), vm("cpu", CPU), vm("cpu-ext", CPU, { gpuExtension: true }), vm("gpu-no", T4, { gpuExtension: false, powerState: "deallocated" })] });
+    const p = plan({
+      gpus: 1,
+      vms: [
+        vm("gpu"),
+        vm("cpu", CPU),
+        vm("cpu-ext", CPU, { gpuExtension: true }),
+        vm("gpu-no", T4, { gpuExtension: false, powerState: "deallocated" }),
+      ],
+    });
     // A VM kept deallocated is created first: creating boots it, so it needs the GPU before "gpu" takes it.
     expect(actions(p)).toEqual([
       "createVm gpu-no",
@@ -248,14 +253,7 @@ describe("warning codes", () => {
         softwareVersion: "2012",
       }),
     );
-    expect(actions(p)).toEqual([
-      "deallocateVm a",
-      "deallocateVm b",
-      "deallocateVm theirs",
-      "updateSoftware",
-      "startVm a",
-      "startVm theirs",
-    ]);
+    expect(actions(p)).toEqual(["deallocateVm a", "deallocateVm b", "deallocateVm theirs", "updateSoftware", "startVm a", "startVm theirs"]);
     expect(warningCodes(p)).toEqual(["MANUAL_STOP_BEFORE_UPDATE", "UNMANAGED_VM"]);
     expect(p.feasible).toBe(true);
     const fromNewer = plan({ gpus: 1, softwareVersion: "2106", vms: [vm("a")] }, seen([running("a")], { softwareVersion: "2103" }));

@@ -14,7 +14,10 @@ import { T4, errorCodes, manifest, observed, warningCodes } from "./fixtures.js"
 
 const seen = (softwareVersion: string, extra: object = {}) => observed({ softwareVersion, ...extra });
 const updates = (p: ReturnType<typeof planDevice>) => p.steps.filter((s) => s.action === "updateSoftware").map((s) => s.version);
-const planWith = (spec: { softwareVersion: string; nodes?: 1 | 2; kubernetes?: boolean; vms?: Array<{ name: string; size: string }> }, obs: ObservedDevice) => {
+const planWith = (
+  spec: { softwareVersion: string; nodes?: 1 | 2; kubernetes?: boolean; vms?: Array<{ name: string; size: string }> },
+  obs: ObservedDevice,
+) => {
   const m = manifest({ softwareVersion: spec.softwareVersion, kubernetes: spec.kubernetes, vms: spec.vms });
   return planDevice({ manifest: { ...m, spec: { ...m.spec, ...(spec.nodes ? { nodes: spec.nodes } : {}) } }, file: "devices/dev-1.yaml" }, obs);
 };
@@ -53,7 +56,10 @@ describe("update paths", () => {
   it("KUBERNETES_RECLAIM_RISK for every stop window while Kubernetes is configured", () => {
     const p = planWith(
       { softwareVersion: "2607", kubernetes: true, vms: [{ name: "gpu", size: T4 }] },
-      seen("2403", { kubernetes: { configured: true, gpus: 0 }, virtualMachines: [{ name: "gpu", size: T4, powerState: "running", gpuExtension: "succeeded" }] }),
+      seen("2403", {
+        kubernetes: { configured: true, gpus: 0 },
+        virtualMachines: [{ name: "gpu", size: T4, powerState: "running", gpuExtension: "succeeded" }],
+      }),
     );
     expect(p.feasible).toBe(true);
     expect(warningCodes(p).filter((c) => c === "KUBERNETES_RECLAIM_RISK")).toHaveLength(3);
@@ -74,8 +80,13 @@ describe("update paths through the simulator", () => {
 
   it("a 2403 device reaches 2607 in three installs, each hop verified", async () => {
     const m = simManifest("dev", { gpus: 1, softwareVersion: "2607" });
-    sim = await startSimulator({ manifests: [m], observed: { devices: { dev: { softwareVersion: "2403", kubernetes: { configured: false, gpus: 0 }, virtualMachines: [] } } } });
-    const results = await applyFleet([{ manifest: at(sim, m), file: "dev.yaml" }], deviceSettingsFromEnv(testEnv(sim)), { plan: (input, o) => planDevice(input, o) });
+    sim = await startSimulator({
+      manifests: [m],
+      observed: { devices: { dev: { softwareVersion: "2403", kubernetes: { configured: false, gpus: 0 }, virtualMachines: [] } } },
+    });
+    const results = await applyFleet([{ manifest: at(sim, m), file: "dev.yaml" }], deviceSettingsFromEnv(testEnv(sim)), {
+      plan: (input, o) => planDevice(input, o),
+    });
     expect(results[0]).toMatchObject({ status: "converged", stepsDone: 3 });
     expect(results[0]!.plan!.steps).toEqual([
       { action: "updateSoftware", version: "2501" },
@@ -90,7 +101,16 @@ describe("update paths through the simulator", () => {
 
 describe("custom sizes (issue 12 item 5, static table)", () => {
   it("Custom_NonGPU, Custom_GPU_T4_v3 and Custom_GPU_A2 are accepted, GPU custom sizes holding 1 GPU of their model", () => {
-    const p = planDevice({ manifest: manifest({ gpus: 1, vms: [{ name: "c", size: "Custom_NonGPU" }, { name: "g", size: "Custom_GPU_T4_v3" }] }), file: "d.yaml" });
+    const p = planDevice({
+      manifest: manifest({
+        gpus: 1,
+        vms: [
+          { name: "c", size: "Custom_NonGPU" },
+          { name: "g", size: "Custom_GPU_T4_v3" },
+        ],
+      }),
+      file: "d.yaml",
+    });
     expect(p.feasible).toBe(true);
     expect(p.gpus.after.vms).toEqual({ g: 1 });
     expect(p.steps.map((s) => s.action)).toEqual(["createVm", "createVm", "installGpuExtension"]);

@@ -16,7 +16,11 @@ function fleet(files: Record<string, string>): FleetLoad {
   return out;
 }
 
-const change = (status: ChangedFile["status"], path: string, previousPath?: string): ChangedFile => ({ status, path, ...(previousPath ? { previousPath } : {}) });
+const change = (status: ChangedFile["status"], path: string, previousPath?: string): ChangedFile => ({
+  status,
+  path,
+  ...(previousPath ? { previousPath } : {}),
+});
 
 describe("devices a push affects", () => {
   const after = fleet({
@@ -42,11 +46,9 @@ describe("devices a push affects", () => {
   });
 
   it("a device that moved to another file is applied, not unmanaged", () => {
-    const result = affectedDevices(
-      [change("deleted", "devices/old-a.yaml"), change("modified", "devices/a.yaml")],
-      after,
-      [{ device: "dev-a", file: "devices/old-a.yaml" }],
-    );
+    const result = affectedDevices([change("deleted", "devices/old-a.yaml"), change("modified", "devices/a.yaml")], after, [
+      { device: "dev-a", file: "devices/old-a.yaml" },
+    ]);
     expect(result.apply).toEqual([{ device: "dev-a", file: "devices/a.yaml" }]);
     expect(result.unmanaged).toEqual([]);
   });

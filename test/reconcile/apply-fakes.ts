@@ -106,7 +106,8 @@ export function fakeDevice(name: string, options: { checks?: number; gpus?: numb
       submissions.push(deployment);
       const vm = String(parameters.vmName ?? "");
       const ref = start(() => {
-        if (deployment.endsWith("-vm")) vms.set(vm, { name: vm, size: String(parameters.vmSize), power: "running", managed: true, gpuExtension: "none" });
+        if (deployment.endsWith("-vm"))
+          vms.set(vm, { name: vm, size: String(parameters.vmSize), power: "running", managed: true, gpuExtension: "none" });
         else {
           const target = [...vms.values()].find((v) => extensionDeploymentName(v.name) === deployment);
           if (target) target.gpuExtension = "succeeded";
@@ -215,8 +216,18 @@ export function harness(options: { device: FakeDevice; files: Map<string, Record
 
 export function job(commit: string, device = "dev", over: Partial<ApplyJob> = {}): ApplyJob {
   return {
-    version: 1, kind: "apply", deliveryId: "d1", repository: { fullName: REPO, cloneUrl: "https://example.invalid/octo/fleet.git", defaultBranch: "main" },
-    commit, device, file: `${device}.yaml`, reason: "merge", requeues: 0, failures: 0, waits: 0, ...over,
+    version: 1,
+    kind: "apply",
+    deliveryId: "d1",
+    repository: { fullName: REPO, cloneUrl: "https://example.invalid/octo/fleet.git", defaultBranch: "main" },
+    commit,
+    device,
+    file: `${device}.yaml`,
+    reason: "merge",
+    requeues: 0,
+    failures: 0,
+    waits: 0,
+    ...over,
   };
 }
 

@@ -8,8 +8,7 @@ import { runApplyJob } from "../../shared/use-cases/apply-device/apply-job.js";
 import { REPO, fakeDevice, harness, job, manifestWith, sha, vmDeploymentName } from "./apply-fakes.js";
 
 const ATTEMPT = { attempt: 1, maxAttempts: 5 };
-const files = (...commits: Array<[number, string[]]>) =>
-  new Map(commits.map(([n, vms]) => [sha(n), { "dev.yaml": manifestWith("dev", vms) }]));
+const files = (...commits: Array<[number, string[]]>) => new Map(commits.map(([n, vms]) => [sha(n), { "dev.yaml": manifestWith("dev", vms) }]));
 
 describe("resumable apply: one bounded turn per invocation", () => {
   it("a VM create spanning several turns requeues with the operation's Retry-After, spends no try, and converges with one deployment", async () => {
@@ -23,7 +22,8 @@ describe("resumable apply: one bounded turn per invocation", () => {
     expect(pending.owner).toBe(sha(1));
     // Progress a person can follow: the step, when it started, how long such steps take.
     expect(h.runs.resultRows.get(`${sha(1)}:dev`)).toMatchObject({
-      outcome: "running", message: expect.stringMatching(/^createVm web, started \d\d:\d\d:\d\d UTC \(usually about 18 min\)$/),
+      outcome: "running",
+      message: expect.stringMatching(/^createVm web, started \d\d:\d\d:\d\d UTC \(usually about 18 min\)$/),
     });
 
     let next = h.nextJob();
@@ -185,7 +185,13 @@ describe("resumable apply: one bounded turn per invocation", () => {
     const { deviceManifest, vmEntry } = await import("../e2e/fleet-fixtures.js");
     // Two running GPU VMs on a 1-GPU device.
     const gpuHungry = `  virtualMachines:\n${vmEntry("a")}${vmEntry("b")}`;
-    const h = harness({ device, files: new Map<string, Record<string, string>>([[sha(1), { "dev.yaml": deviceManifest("dev", 1, gpuHungry) }], [sha(2), { "other.yaml": "x: 1" }]]) });
+    const h = harness({
+      device,
+      files: new Map<string, Record<string, string>>([
+        [sha(1), { "dev.yaml": deviceManifest("dev", 1, gpuHungry) }],
+        [sha(2), { "other.yaml": "x: 1" }],
+      ]),
+    });
     expect(await runApplyJob(h.deps, job(sha(1)), ATTEMPT)).toMatchObject({ outcome: "refused" });
     expect(device.submissions).toEqual([]);
     expect(await runApplyJob(h.deps, job(sha(2)), ATTEMPT)).toMatchObject({ outcome: "invalid" });

@@ -17,19 +17,27 @@ describe("rollout policy", () => {
 
   it("only the last wave may take the rest, and wave names are unique", () => {
     const early = RolloutPolicy.safeParse({
-      apiVersion: "ase-gitops/v1", kind: "RolloutPolicy", metadata: { name: "p" },
+      apiVersion: "ase-gitops/v1",
+      kind: "RolloutPolicy",
+      metadata: { name: "p" },
       spec: { waves: [{ name: "all" }, { name: "canary", labels: { ring: "canary" } }] },
     });
     expect(early.success).toBe(false);
     const twice = RolloutPolicy.safeParse({
-      apiVersion: "ase-gitops/v1", kind: "RolloutPolicy", metadata: { name: "p" },
+      apiVersion: "ase-gitops/v1",
+      kind: "RolloutPolicy",
+      metadata: { name: "p" },
       spec: { waves: [{ name: "a", labels: { x: "1" } }, { name: "a" }] },
     });
     expect(twice.success).toBe(false);
-    expect(RolloutPolicy.safeParse({
-      apiVersion: "ase-gitops/v1", kind: "RolloutPolicy", metadata: { name: "p" },
-      spec: { waves: [{ name: "a", maxParallel: 0 }] },
-    }).success).toBe(false);
+    expect(
+      RolloutPolicy.safeParse({
+        apiVersion: "ase-gitops/v1",
+        kind: "RolloutPolicy",
+        metadata: { name: "p" },
+        spec: { waves: [{ name: "a", maxParallel: 0 }] },
+      }).success,
+    ).toBe(false);
   });
 
   it("puts each device in the first wave that selects it, the rest in the catch-all, and reports overlaps", () => {
@@ -59,7 +67,10 @@ describe("rollout policy", () => {
 
   it("a device no wave selects is left out and named; prototype-named labels are plain labels", () => {
     const p = policy({ waves: [{ name: "canary", labels: { toString: "x" } }] });
-    const a = assignWaves(p, [{ name: "a", labels: {} }, { name: "b", labels: { toString: "x" } }]);
+    const a = assignWaves(p, [
+      { name: "a", labels: {} },
+      { name: "b", labels: { toString: "x" } },
+    ]);
     expect(a.waves[0]!.devices).toEqual(["b"]);
     expect(a.unselected).toEqual(["a"]);
   });

@@ -96,7 +96,12 @@ describe("the plan shows the rollout", () => {
     const broken = parsed.devices.find((d: { file: string }) => d.file === "rollout.yaml");
     expect(broken.errors).toEqual([
       expect.objectContaining({ code: "INVALID_MANIFEST", file: "rollout.yaml", line: 9, message: expect.stringContaining("spec.waves[0].soak") }),
-      expect.objectContaining({ code: "INVALID_MANIFEST", file: "rollout.yaml", line: 13, message: expect.stringContaining("spec.waves[1].maxParallel") }),
+      expect.objectContaining({
+        code: "INVALID_MANIFEST",
+        file: "rollout.yaml",
+        line: 13,
+        message: expect.stringContaining("spec.waves[1].maxParallel"),
+      }),
     ]);
     expect(parsed.rollout).toBeUndefined();
   });

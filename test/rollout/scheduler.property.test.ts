@@ -82,13 +82,15 @@ function buildFleet(shape: FleetShape) {
   }));
   const shapes = new Map<string, WindowShape>();
   const windows = new Map<string, MaintenanceWindow[]>();
-  waves.flatMap((w) => w.devices).forEach((device, i) => {
-    const w = shape.windows[i % shape.windows.length];
-    if (w) {
-      shapes.set(device, w);
-      windows.set(device, [toWindow(w)]);
-    }
-  });
+  waves
+    .flatMap((w) => w.devices)
+    .forEach((device, i) => {
+      const w = shape.windows[i % shape.windows.length];
+      if (w) {
+        shapes.set(device, w);
+        windows.set(device, [toWindow(w)]);
+      }
+    });
   return { waves, windows, shapes };
 }
 
@@ -183,8 +185,18 @@ describe("rollout scheduler properties", () => {
       { name: "stores", devices: ["s1", "s2", "s3"], maxParallel: 3, maxFailures: 1, soakMs: 0, approval: false },
       { name: "rest", devices: ["r1"], maxParallel: 1, maxFailures: 0, soakMs: 0, approval: false },
     ];
-    const devices = new Map<string, DeviceRolloutState>([["c1", "converged"], ["s1", "failed"], ["s2", "failed"], ["s3", "running"]]);
-    const d = schedule({ waves, windows: new Map(), state: { devices, waveCompletedAt: new Map([["canary", START]]), approvedWaves: new Set(), paused: false, aborted: false }, now: START });
+    const devices = new Map<string, DeviceRolloutState>([
+      ["c1", "converged"],
+      ["s1", "failed"],
+      ["s2", "failed"],
+      ["s3", "running"],
+    ]);
+    const d = schedule({
+      waves,
+      windows: new Map(),
+      state: { devices, waveCompletedAt: new Map([["canary", START]]), approvedWaves: new Set(), paused: false, aborted: false },
+      now: START,
+    });
     expect(d.status).toBe("halted");
     expect(d.halted).toEqual({ wave: "stores", failed: ["s1", "s2"] });
     expect(d.start).toEqual([]);

@@ -85,9 +85,13 @@ describe("queue pump", () => {
     const queue = service.getQueueClient("pump-killed");
     await queue.create();
     await queue.sendMessage(base64({ job: "resume" }));
-    const worker = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./fixtures/stuck-worker.ts", import.meta.url)), azurite.connectionString, "pump-killed"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const worker = spawn(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("./fixtures/stuck-worker.ts", import.meta.url)), azurite.connectionString, "pump-killed"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       worker.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("handler started") && resolve());
       worker.once("exit", (code) => reject(new Error(`worker exited early (${code})`)));

@@ -55,7 +55,12 @@ describe("device credential namespace (issue 9, item 1)", () => {
       const device = JSON.parse(run.stdout).devices[0];
       expect(device).toMatchObject({ name: "store-leak", feasible: false });
       expect(device.errors).toEqual([
-        expect.objectContaining({ code: "INVALID_MANIFEST", file: "leak.yaml", line: 11, message: expect.stringContaining(`spec.arm.credential: credential "${name}"`) }),
+        expect.objectContaining({
+          code: "INVALID_MANIFEST",
+          file: "leak.yaml",
+          line: 11,
+          message: expect.stringContaining(`spec.arm.credential: credential "${name}"`),
+        }),
       ]);
       expect(device.errors[0].message).toContain(`rename the setting to "DEVICE_${name}"`);
     }
@@ -65,7 +70,11 @@ describe("device credential namespace (issue 9, item 1)", () => {
     await writeFile(join(dir, "bare.yaml"), manifestText("store-bare", "DEVICE_"));
     const run = runCli(["plan", join(dir, "bare.yaml"), "--format", "json"]);
     expect(run.status).toBe(2);
-    expect(JSON.parse(run.stdout).devices[0].errors[0]).toMatchObject({ code: "INVALID_MANIFEST", line: 11, message: expect.stringMatching(/only the device credential prefix/) });
+    expect(JSON.parse(run.stdout).devices[0].errors[0]).toMatchObject({
+      code: "INVALID_MANIFEST",
+      line: 11,
+      message: expect.stringMatching(/only the device credential prefix/),
+    });
   });
 
   it("plan: the namespace follows ASE_GITOPS_CREDENTIAL_PREFIX", async () => {
@@ -82,7 +91,11 @@ describe("device credential namespace (issue 9, item 1)", () => {
   it("observe CLI: the manifest is refused as invalid and the device is never contacted", async () => {
     await writeFile(join(dir, "sim.yaml"), manifestText("dev", "GITHUB_TOKEN", sim.devices.dev));
     let stdout = "";
-    const ctx: CliContext = { io: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => true }, stdinIsTTY: false }, exitCode: 0, debug: false };
+    const ctx: CliContext = {
+      io: { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => true }, stdinIsTTY: false },
+      exitCode: 0,
+      debug: false,
+    };
     const program = new Command("ase-gitops").exitOverride();
     registerDeviceCommands(program, ctx, { env: testEnv(sim, { GITHUB_TOKEN: SECRET }) });
     const before = sim.requests.length;
@@ -103,7 +116,12 @@ describe("device credential namespace (issue 9, item 1)", () => {
   });
 
   it("settings: ASE_GITOPS_CREDENTIAL_PREFIX is validated and defaults to DEVICE_", () => {
-    const base = { GITHUB_WEBHOOK_SECRET: "0123456789abcdef0123", GITHUB_TOKEN: "t", ASE_GITOPS_REPOSITORIES: "o/r", AzureWebJobsStorage: "UseDevelopmentStorage=true" };
+    const base = {
+      GITHUB_WEBHOOK_SECRET: "0123456789abcdef0123",
+      GITHUB_TOKEN: "t",
+      ASE_GITOPS_REPOSITORIES: "o/r",
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    };
     expect(loadSettings(base).credentialPrefix).toBe("DEVICE_");
     expect(loadSettings({ ...base, ASE_GITOPS_CREDENTIAL_PREFIX: "EDGE_" }).credentialPrefix).toBe("EDGE_");
     expect(() => loadSettings({ ...base, ASE_GITOPS_CREDENTIAL_PREFIX: "bad prefix!" })).toThrow(/ASE_GITOPS_CREDENTIAL_PREFIX/);

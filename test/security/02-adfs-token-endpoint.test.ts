@@ -16,7 +16,11 @@ let hostile: Simulator;
 let honest: Simulator;
 beforeAll(async () => {
   stranger = await startRecordingServer();
-  hostile = await startSimulator({ manifests: [manifest("dev")], password: "s3cret-device-password", hostile: { origin: stranger.origin, discovery: true } });
+  hostile = await startSimulator({
+    manifests: [manifest("dev")],
+    password: "s3cret-device-password",
+    hostile: { origin: stranger.origin, discovery: true },
+  });
   honest = await startSimulator({ manifests: [manifest("dev")], password: "s3cret-device-password" });
 });
 afterAll(async () => {
@@ -24,7 +28,11 @@ afterAll(async () => {
 });
 
 const envFor = (sim: Simulator) =>
-  testEnv(sim, { DEVICE_PASSWORD: "s3cret-device-password", ASE_GITOPS_DEVICE_CA: `${sim.caPem}\n${stranger.caPem}`, ASE_GITOPS_RETRY_ATTEMPTS: "1" });
+  testEnv(sim, {
+    DEVICE_PASSWORD: "s3cret-device-password",
+    ASE_GITOPS_DEVICE_CA: `${sim.caPem}\n${stranger.caPem}`,
+    ASE_GITOPS_RETRY_ATTEMPTS: "1",
+  });
 
 describe("ADFS discovery (issue 9, item 2)", () => {
   it("a discovery document naming a foreign token_endpoint is refused, and the password stays home", async () => {

@@ -62,7 +62,11 @@ describe("one host per credential (issue 9, item 3)", () => {
   it("a template deployment whose operation points at a stranger fails, the token stays home", async () => {
     const { sim, settings } = await hostileDevice({ operations: true });
     const error = await withDevice(at(sim, manifest("dev")), settings, ({ port }) =>
-      port.deploy("probe", { $schema: "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#", contentVersion: "1.0.0.0", resources: [] }, {}),
+      port.deploy(
+        "probe",
+        { $schema: "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#", contentVersion: "1.0.0.0", resources: [] },
+        {},
+      ),
     ).then(() => undefined, refusal);
     expect(error).toMatchObject({ code: "FOREIGN_HOST_REFUSED" });
     expect(stranger.requests).toEqual([]);
@@ -71,7 +75,8 @@ describe("one host per credential (issue 9, item 3)", () => {
   it("the DataBoxEdge cloud client refuses a stranger's operation link too", async () => {
     const base = manifest("dev");
     const cloud = (m: EdgeDevice, endpoint: string): EdgeDevice => ({
-      ...m, spec: { ...m.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: "edge-cloud", name: "dev", endpoint } },
+      ...m,
+      spec: { ...m.spec, dataBoxEdge: { subscriptionId: CLOUD_SUB, resourceGroup: "edge-cloud", name: "dev", endpoint } },
     });
     const { sim, settings } = await hostileDevice({ operations: true }, cloud(base, "https://management.azure.com"));
     const target = cloud(at(sim, base), sim.cloudEndpoint);

@@ -43,10 +43,22 @@ function runtime(env: Record<string, string> = {}): Runtime {
 }
 
 async function deliver(rt: Runtime, cloneUrl: string, overrides: Record<string, unknown> = {}) {
-  const payload = { ...pullRequestPayload({ action: "opened", number: 7, cloneUrl, headSha: SHA_A, headRef: "feature", baseSha: SHA_B, installationId: 424242 }), ...overrides };
-  const handler = createWebhookHandler(() => ({ secrets: rt.settings.webhookSecrets, repositories: rt.settings.repositories, cloneUrls: rt.settings, deliveries: rt.deliveries, queue: rt.queue }));
+  const payload = {
+    ...pullRequestPayload({ action: "opened", number: 7, cloneUrl, headSha: SHA_A, headRef: "feature", baseSha: SHA_B, installationId: 424242 }),
+    ...overrides,
+  };
+  const handler = createWebhookHandler(() => ({
+    secrets: rt.settings.webhookSecrets,
+    repositories: rt.settings.repositories,
+    cloneUrls: rt.settings,
+    deliveries: rt.deliveries,
+    queue: rt.queue,
+  }));
   const response = await handler(httpRequest(delivery("pull_request", payload)), invocationContext("githubWebhook"));
-  const jobs = (await peekJobs(queueClient(harness.azurite.connectionString, QUEUES.plan))) as Array<{ repository: { cloneUrl: string }; pullRequest: { headCloneUrl: string } }>;
+  const jobs = (await peekJobs(queueClient(harness.azurite.connectionString, QUEUES.plan))) as Array<{
+    repository: { cloneUrl: string };
+    pullRequest: { headCloneUrl: string };
+  }>;
   return { status: response.status ?? 200, body: response.jsonBody as { message?: string }, jobs };
 }
 
@@ -109,8 +121,17 @@ describe("every fetch is checked again", () => {
     try {
       const cache = createRepoCache(dir, { githubServerUrl: "https://github.com", allowLocalRepositories: false });
       const repo = await cache.open(REPO);
-      for (const url of [EVIL, "https://github.com.evil.example/contoso/edge-fleet.git", "http://github.com/contoso/edge-fleet.git", "/etc", "file:///etc"]) {
-        await expect(repo.fetch({ url, refspecs: ["+refs/heads/main:refs/x"], token: "ghp_secret" })).rejects.toMatchObject({ code: "GIT_BAD_URL", transient: false });
+      for (const url of [
+        EVIL,
+        "https://github.com.evil.example/contoso/edge-fleet.git",
+        "http://github.com/contoso/edge-fleet.git",
+        "/etc",
+        "file:///etc",
+      ]) {
+        await expect(repo.fetch({ url, refspecs: ["+refs/heads/main:refs/x"], token: "ghp_secret" })).rejects.toMatchObject({
+          code: "GIT_BAD_URL",
+          transient: false,
+        });
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -119,7 +140,12 @@ describe("every fetch is checked again", () => {
 
   it("drift runs not started by a webhook use the configured URL, not the API's clone_url", async () => {
     harness.github.addRepository({ fullName: REPO, cloneUrl: EVIL, defaultBranch: "main" });
-    const clients = createGitHubClients({ apiUrl: harness.github.url, auth: { kind: "token", token: "ghp_test_token_value" }, spaceWrites: false, retryUnitMs: 5 });
+    const clients = createGitHubClients({
+      apiUrl: harness.github.url,
+      auth: { kind: "token", token: "ghp_test_token_value" },
+      spaceWrites: false,
+      retryUnitMs: 5,
+    });
     const [target] = await resolveTargets(clients, [REPO], { githubServerUrl: "https://github.com", allowLocalRepositories: false });
     expect(target!.repository.cloneUrl).toBe("https://github.com/contoso/edge-fleet.git");
     expect(harness.github.calls.some((c) => c.path === `/repos/${REPO}`)).toBe(true);

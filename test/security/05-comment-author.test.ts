@@ -61,8 +61,17 @@ describe("the plan comment (GITHUB_TOKEN mode)", () => {
 describe("the plan comment (GitHub App mode)", () => {
   it("only the App's own bot counts, not another App's bot or a user", async () => {
     const github = bench.harness.github;
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-    const session = createGitHubClients({ apiUrl: github.url, auth: { kind: "app", appId: "123", privateKey }, spaceWrites: false, retryUnitMs: 5 }).forInstallation(424242);
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    const session = createGitHubClients({
+      apiUrl: github.url,
+      auth: { kind: "app", appId: "123", privateKey },
+      spaceWrites: false,
+      retryUnitMs: 5,
+    }).forInstallation(424242);
     github.comments.push({ id: 501, issue: 40, repo: REPO, body: `${PLAN_MARKER}\nfake`, user: { login: "other-app[bot]", type: "Bot" } });
     github.comments.push({ id: 502, issue: 40, repo: REPO, body: `${PLAN_MARKER}\nfake`, user: MALLORY });
     expect(await session.github.findIssueComment(repoRef, 40, PLAN_MARKER)).toBeUndefined();
@@ -80,7 +89,16 @@ describe("drift issues (GITHUB_TOKEN mode)", () => {
   it("an issue someone else opened with the drift marker is not taken for the device's issue", async () => {
     const github = bench.harness.github;
     const forged = "<!-- ase-gitops:drift device=store-a -->\nNo drift here.\n<!-- ase-gitops:drift-hash 0123456789abcdef0123456789abcdef -->\n";
-    github.issues.push({ repo: REPO, number: 1, title: "Drift on store-a: VM_POWER", body: forged, state: "open", labels: ["drift"], user: MALLORY, edits: 0 });
+    github.issues.push({
+      repo: REPO,
+      number: 1,
+      title: "Drift on store-a: VM_POWER",
+      body: forged,
+      state: "open",
+      labels: ["drift"],
+      user: MALLORY,
+      edits: 0,
+    });
 
     editVm(bench.sim, "store-a", "infer-01", () => ({ powerState: "deallocated", heldGpus: 0 }));
     const response = await bench.post('{"devices":["store-a"]}');

@@ -18,7 +18,9 @@ const invalidDeviceNames = PROTO_KEYS.filter((k) => !DeviceName.safeParse(k).suc
 const validVmNames = PROTO_KEYS.filter((k) => VmName.safeParse(k).success);
 
 function manifest(name: string, vms: string[], labels: Record<string, string> = {}): string {
-  const labelLines = Object.entries(labels).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}\n`).join("");
+  const labelLines = Object.entries(labels)
+    .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}\n`)
+    .join("");
   return [
     "apiVersion: ase-gitops/v1\nkind: EdgeDevice\n",
     `metadata:\n  name: ${JSON.stringify(name)}\n`,
@@ -26,7 +28,9 @@ function manifest(name: string, vms: string[], labels: Record<string, string> = 
     "spec:\n  gpu: { count: 2 }\n  virtualMachines:\n",
     ...vms.map((vm) => `    - { name: ${JSON.stringify(vm)}, size: Standard_D1_v2, image: img, login: none }\n`),
     vms.length === 0 ? "    []\n" : "",
-  ].join("").replace("  virtualMachines:\n    []\n", "  virtualMachines: []\n");
+  ]
+    .join("")
+    .replace("  virtualMachines:\n    []\n", "  virtualMachines: []\n");
 }
 
 let dir: string;
@@ -66,7 +70,10 @@ describe("Object.prototype keys as names (issue 9, item 6)", () => {
 
       // The device is observed converged: nothing to do, and no "new device" plan.
       const observed = join(path, "..", `observed-${name}.json`);
-      await writeFile(observed, JSON.stringify({ devices: { [name]: { virtualMachines: [{ name: "vm-a", size: "Standard_D1_v2", powerState: "running" }] } } }));
+      await writeFile(
+        observed,
+        JSON.stringify({ devices: { [name]: { virtualMachines: [{ name: "vm-a", size: "Standard_D1_v2", powerState: "running" }] } } }),
+      );
       const known = plan(path, "--observed", observed);
       expect(known.status, name).toBe(0);
       expect(known.plan.devices).toMatchObject([{ name, feasible: true, steps: [] }]);
@@ -125,21 +132,28 @@ describe("Object.prototype keys as names (issue 9, item 6)", () => {
     const fleet = await loadFleet(path);
     expect(fleet.devices.map((d) => d.manifest.metadata.name).sort()).toEqual(["labelled", "plain"]);
     expect(fleet.invalid).toEqual([
-      { name: "proto-label", file: "c.yaml", errors: [{ code: "INVALID_MANIFEST", message: "__proto__ is not allowed as a key", file: "c.yaml", line: 6 }] },
+      {
+        name: "proto-label",
+        file: "c.yaml",
+        errors: [{ code: "INVALID_MANIFEST", message: "__proto__ is not allowed as a key", file: "c.yaml", line: 6 }],
+      },
     ]);
     const labelled = fleet.devices.find((d) => d.manifest.metadata.name === "labelled")!;
     expect(Object.keys(labelled.manifest.metadata.labels!).sort()).toEqual([...keys, "ring"].sort());
 
     for (const key of keys) {
       const selector = DriftSelector.parse({ labels: { [key]: key } });
-      expect(selectDevices(fleet.devices, selector).selected.map((d) => d.manifest.metadata.name), key).toEqual(["labelled"]);
+      expect(
+        selectDevices(fleet.devices, selector).selected.map((d) => d.manifest.metadata.name),
+        key,
+      ).toEqual(["labelled"]);
       const wrong = DriftSelector.parse({ labels: { [key]: "other" } });
       expect(selectDevices(fleet.devices, wrong).selected, key).toEqual([]);
     }
     expect(selectDevices(fleet.devices, DriftSelector.parse({ labels: { ring: "__proto__" } })).selected).toHaveLength(1);
   });
 
-  it("a drift selector `{\"__proto__\": ...}` is refused, never widened to every device", async () => {
+  it('a drift selector `{"__proto__": ...}` is refused, never widened to every device', async () => {
     const parsed = DriftSelector.safeParse(JSON.parse('{"labels":{"__proto__":"x"}}'));
     expect(parsed.success).toBe(false);
     expect(parsed.error!.issues[0]!.message).toBe("__proto__ is not allowed as a label key");

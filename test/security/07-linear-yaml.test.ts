@@ -91,13 +91,25 @@ describe("planning a device with thousands of VMs is linear (issue 9, item 7)", 
       spec: {
         gpu: { count: 2 },
         kubernetes: { enabled: true },
-        virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `vm-${i}`, size: i % 2 ? "Standard_D2_v2" : "Standard_D1_v2", image: "img", login: "none", powerState: i % 3 ? "running" : "deallocated" })),
+        virtualMachines: Array.from({ length: n }, (_, i) => ({
+          name: `vm-${i}`,
+          size: i % 2 ? "Standard_D2_v2" : "Standard_D1_v2",
+          image: "img",
+          login: "none",
+          powerState: i % 3 ? "running" : "deallocated",
+        })),
       },
     });
     // Half the observed VMs are in the manifest (some resized or stopped), half are to delete or unmanaged.
     const observed: ObservedDevice = {
       kubernetes: { configured: false, gpus: 0 },
-      virtualMachines: Array.from({ length: n }, (_, i) => ({ name: `vm-${i + n / 2}`, size: "Standard_D1_v2", powerState: i % 7 ? "running" : "stopped", gpuExtension: "none", managed: i % 5 !== 0 })),
+      virtualMachines: Array.from({ length: n }, (_, i) => ({
+        name: `vm-${i + n / 2}`,
+        size: "Standard_D1_v2",
+        powerState: i % 7 ? "running" : "stopped",
+        gpuExtension: "none",
+        managed: i % 5 !== 0,
+      })),
     };
     const plan = timed(() => planDevice({ manifest, file: "big.yaml" }, observed));
     expect(plan.value.feasible).toBe(true);

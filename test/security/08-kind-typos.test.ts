@@ -35,7 +35,13 @@ describe("kind typos are invalid manifests (issue 9, item 8)", () => {
   ])("kind %s (apiVersion %s) is INVALID_MANIFEST at the kind's line", (kind, apiVersion) => {
     const { devices, invalid } = parseManifestText(`# a comment\n${device("store-1", kind, apiVersion)}`, "d.yaml");
     expect(devices).toEqual([]);
-    expect(invalid).toEqual([{ name: "store-1", file: "d.yaml", errors: [{ code: "INVALID_MANIFEST", message: expect.stringContaining(`"${kind}"`), file: "d.yaml", line: 3 }] }]);
+    expect(invalid).toEqual([
+      {
+        name: "store-1",
+        file: "d.yaml",
+        errors: [{ code: "INVALID_MANIFEST", message: expect.stringContaining(`"${kind}"`), file: "d.yaml", line: 3 }],
+      },
+    ]);
     expect(invalid[0]!.errors[0]!.message).toMatch(/EdgeDevice/);
   });
 
@@ -45,7 +51,13 @@ describe("kind typos are invalid manifests (issue 9, item 8)", () => {
   });
 
   it("other people's documents are still ignored", () => {
-    const text = ["kind: ConfigMap\nmetadata: { name: x }\n", "apiVersion: apps/v1\nkind: Deployment\n", "name: ci\non: push\n", "- a list\n", "just text\n"].join("---\n");
+    const text = [
+      "kind: ConfigMap\nmetadata: { name: x }\n",
+      "apiVersion: apps/v1\nkind: Deployment\n",
+      "name: ci\non: push\n",
+      "- a list\n",
+      "just text\n",
+    ].join("---\n");
     expect(parseManifestText(text, "d.yaml")).toEqual({ devices: [], invalid: [] });
   });
 
@@ -71,7 +83,10 @@ describe("a manifest valid on the default branch and invalid at the merge commit
   beforeAll(async () => {
     repo = await createTestRepo("main");
     cacheRoot = await mkdtemp(join(tmpdir(), "sec-08-cache-"));
-    base = await repo.commit({ "devices/store-1.yaml": device("store-1"), "devices/store-2.yaml": device("store-2"), "devices/store-3.yaml": device("store-3") }, "fleet");
+    base = await repo.commit(
+      { "devices/store-1.yaml": device("store-1"), "devices/store-2.yaml": device("store-2"), "devices/store-3.yaml": device("store-3") },
+      "fleet",
+    );
     await repo.push("main");
   });
   afterAll(async () => {
@@ -95,7 +110,11 @@ describe("a manifest valid on the default branch and invalid at the merge commit
       before,
       after,
     };
-    const deps = { repos: createRepoCache(cacheRoot, { githubServerUrl: "https://github.com", allowLocalRepositories: true }), gitToken: async () => undefined, fleetPath: "devices" } as unknown as Parameters<typeof findAffectedDevices>[0];
+    const deps = {
+      repos: createRepoCache(cacheRoot, { githubServerUrl: "https://github.com", allowLocalRepositories: true }),
+      gitToken: async () => undefined,
+      fleetPath: "devices",
+    } as unknown as Parameters<typeof findAffectedDevices>[0];
     return findAffectedDevices(deps, job);
   }
 
@@ -110,14 +129,22 @@ describe("a manifest valid on the default branch and invalid at the merge commit
     const affected = await affectedBy({ "devices/store-1.yaml": device("store-1", "EdgeDevcie") });
     expect(affected.unmanaged).toEqual([]);
     expect(affected.apply).toEqual([]);
-    expect(affected.invalid).toEqual([{ device: "store-1", file: "devices/store-1.yaml", message: expect.stringMatching(/^INVALID_MANIFEST: kind: "EdgeDevcie".*\(devices\/store-1\.yaml:2\)$/) }]);
+    expect(affected.invalid).toEqual([
+      {
+        device: "store-1",
+        file: "devices/store-1.yaml",
+        message: expect.stringMatching(/^INVALID_MANIFEST: kind: "EdgeDevcie".*\(devices\/store-1\.yaml:2\)$/),
+      },
+    ]);
     expect(failsTheCheck(affected)).toBe("failure");
   });
 
   it("a YAML syntax error that hides the name is invalid under the device's name", async () => {
     const affected = await affectedBy({ "devices/store-2.yaml": `${device("store-2")}  virtualMachines: [\n` });
     expect(affected.unmanaged).toEqual([]);
-    expect(affected.invalid).toEqual([{ device: "store-2", file: "devices/store-2.yaml", message: expect.stringMatching(/^INVALID_MANIFEST: YAML syntax error/) }]);
+    expect(affected.invalid).toEqual([
+      { device: "store-2", file: "devices/store-2.yaml", message: expect.stringMatching(/^INVALID_MANIFEST: YAML syntax error/) },
+    ]);
     expect(failsTheCheck(affected)).toBe("failure");
   });
 
@@ -127,7 +154,10 @@ describe("a manifest valid on the default branch and invalid at the merge commit
     // Rename it on the next push (the file at the old path was already broken: start over).
     await repo.commit({ "devices/store-3.yaml": device("store-3") }, "fix");
     await repo.push("main");
-    const affected = await affectedBy({ "devices/store-3.yaml": `${device("store-3")}  gpu: { count: 2 }\n` }, ["devices/store-3.yaml", "devices/shop-3.yaml"]);
+    const affected = await affectedBy({ "devices/store-3.yaml": `${device("store-3")}  gpu: { count: 2 }\n` }, [
+      "devices/store-3.yaml",
+      "devices/shop-3.yaml",
+    ]);
     expect(affected.unmanaged).toEqual([]);
     expect(affected.invalid).toMatchObject([{ device: "store-3", file: "devices/shop-3.yaml", message: expect.stringMatching(/unique/) }]);
   });

@@ -14,7 +14,11 @@ import { editVm } from "../drift/fixtures.js";
 import { type DriftBench, startDriftBench } from "../drift/harness.js";
 
 const INSTALLATION = 7777;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 
 let bench: DriftBench;
 beforeAll(async () => {

@@ -48,10 +48,16 @@ describe("subscription GUIDs (issue 9, item 10)", () => {
     const run = runCli(["plan", join(dir, "broken.yaml"), "--format", "json"]);
     expect(run.status).toBe(2);
     const errors = JSON.parse(run.stdout).devices[0].errors;
-    expect(errors).toEqual(expect.arrayContaining([
-      expect.objectContaining({ code: "INVALID_MANIFEST", line: 9, message: expect.stringMatching(/spec\.arm\.subscriptionId: must be a subscription GUID/) }),
-      expect.objectContaining({ code: "INVALID_MANIFEST", line: 13, message: expect.stringMatching(/spec\.dataBoxEdge\.subscriptionId/) }),
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          code: "INVALID_MANIFEST",
+          line: 9,
+          message: expect.stringMatching(/spec\.arm\.subscriptionId: must be a subscription GUID/),
+        }),
+        expect.objectContaining({ code: "INVALID_MANIFEST", line: 13, message: expect.stringMatching(/spec\.dataBoxEdge\.subscriptionId/) }),
+      ]),
+    );
   });
 
   it("the published JSON Schema accepts the same GUIDs", () => {

@@ -63,7 +63,14 @@ describe("the PR comment and the check run", () => {
         "      os: { type: Linux, distro: ubuntu, version: '18.04' }",
         "",
       ].join("\n");
-      await pr.pushAndPlan({ [`devices/${IMG.replace(/\//g, "_")}.yaml`]: badName, "devices/store-009.yaml": badVm, "devices/store-001.yaml": deviceManifest("store-001", { gpus: 2 }) }, "opened");
+      await pr.pushAndPlan(
+        {
+          [`devices/${IMG.replace(/\//g, "_")}.yaml`]: badName,
+          "devices/store-009.yaml": badVm,
+          "devices/store-001.yaml": deviceManifest("store-001", { gpus: 2 }),
+        },
+        "opened",
+      );
 
       const comment = github.comments.find((c) => c.issue === 51);
       expect(comment, "the plan comment").toBeDefined();
@@ -101,8 +108,25 @@ describe("the drift issue", () => {
 describe("the apply report and error texts", () => {
   it("escape device messages in the apply check run and fence error text it cannot close", () => {
     const output = renderApplyReport(
-      { repository: "contoso/edge-fleet", commit: "c".repeat(40), deliveryId: "d-1", devices: [{ device: "store-001", file: "devices/store-001.yaml" }], completed: false, createdAt: "2024-05-01T10:00:00Z" },
-      [{ device: "store-001", file: "devices/store-001.yaml", outcome: "failed", step: 1, action: "createVm", message: `device said ${IMG} ${MENTION} ${HIDE} | not a cell`, updatedAt: "2024-05-01T10:00:00Z" }],
+      {
+        repository: "contoso/edge-fleet",
+        commit: "c".repeat(40),
+        deliveryId: "d-1",
+        devices: [{ device: "store-001", file: "devices/store-001.yaml" }],
+        completed: false,
+        createdAt: "2024-05-01T10:00:00Z",
+      },
+      [
+        {
+          device: "store-001",
+          file: "devices/store-001.yaml",
+          outcome: "failed",
+          step: 1,
+          action: "createVm",
+          message: `device said ${IMG} ${MENTION} ${HIDE} | not a cell`,
+          updatedAt: "2024-05-01T10:00:00Z",
+        },
+      ],
     );
     expectInert(output.summary);
     expect(output.summary).toContain("\\| not a cell");
@@ -111,6 +135,8 @@ describe("the apply report and error texts", () => {
     expect(block.startsWith("````text\n")).toBe(true);
     expect(block.endsWith("\n````")).toBe(true);
     // Our own code spans stay code; everything else is inert.
-    expect(inline("set `kubernetes.allowReconfigure: true` for @ops <b>now</b>")).toBe("set `kubernetes.allowReconfigure: true` for @\u200Dops &lt;b&gt;now&lt;/b&gt;");
+    expect(inline("set `kubernetes.allowReconfigure: true` for @ops <b>now</b>")).toBe(
+      "set `kubernetes.allowReconfigure: true` for @\u200Dops &lt;b&gt;now&lt;/b&gt;",
+    );
   });
 });

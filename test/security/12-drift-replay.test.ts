@@ -26,7 +26,9 @@ let host: HttpHost;
 let clock = Date.now();
 
 beforeAll(async () => {
-  bench = await startDriftBench([manifest("store-a", { gpus: 1, vms: [{ name: "infer-01" }] })], { env: { GITHUB_WEBHOOK_SECRET_PREVIOUS: PREVIOUS_SECRET } });
+  bench = await startDriftBench([manifest("store-a", { gpus: 1, vms: [{ name: "infer-01" }] })], {
+    env: { GITHUB_WEBHOOK_SECRET_PREVIOUS: PREVIOUS_SECRET },
+  });
   const drift: RegisteredFunction = {
     metadata: { name: "driftHttp", bindings: {} },
     trigger: { type: "httpTrigger", direction: "in", methods: ["POST"], route: "drift" },
@@ -41,8 +43,16 @@ afterAll(async () => {
 
 const nowSeconds = () => Math.floor(clock / 1000);
 
-async function post(body: string, headers: Record<string, string>, query = ""): Promise<{ status: number; body: { outcome?: string; message?: string } }> {
-  const response = await fetch(`${host.url}/api/drift${query}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+async function post(
+  body: string,
+  headers: Record<string, string>,
+  query = "",
+): Promise<{ status: number; body: { outcome?: string; message?: string } }> {
+  const response = await fetch(`${host.url}/api/drift${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   return { status: response.status, body: (await response.json()) as { outcome?: string; message?: string } };
 }
 

@@ -30,7 +30,8 @@ let port: number;
 const root = mkdtempSync(join(tmpdir(), "ase-body-limit-"));
 
 beforeAll(async () => {
-  for (const entry of ["package.json", "host.json", "local.settings.sample.json", "dist", "node_modules"]) symlinkSync(join(PROJECT_ROOT, entry), join(root, entry));
+  for (const entry of ["package.json", "host.json", "local.settings.sample.json", "dist", "node_modules"])
+    symlinkSync(join(PROJECT_ROOT, entry), join(root, entry));
   proc = spawn(process.execPath, [join(PROJECT_ROOT, "dist", "runtime", "cli.js"), "--port", "0", "--root", root], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...ENV, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: "" },
@@ -106,7 +107,8 @@ function drainedOrClosed(socket: Socket): Promise<void> {
 }
 
 const statusOf = (response: string) => /^HTTP\/1\.1 (\d{3})/.exec(response)?.[1];
-const head = (headers: string[]) => [`POST ${WEBHOOK} HTTP/1.1`, `Host: 127.0.0.1:${port}`, "Content-Type: application/json", "X-GitHub-Event: ping", ...headers, "", ""].join("\r\n");
+const head = (headers: string[]) =>
+  [`POST ${WEBHOOK} HTTP/1.1`, `Host: 127.0.0.1:${port}`, "Content-Type: application/json", "X-GitHub-Event: ping", ...headers, "", ""].join("\r\n");
 
 describe("local runtime: request bodies", () => {
   it("answers 413 at once for a Content-Length over 25 MiB, before any body is sent", async () => {
@@ -151,7 +153,11 @@ describe("local runtime: request bodies", () => {
   });
 
   it("still serves an ordinary request (unsigned: 401 after reading the body)", async () => {
-    const response = await fetch(`${ready.url}${WEBHOOK}`, { method: "POST", headers: { "x-github-event": "ping", "content-type": "application/json" }, body: '{"zen":"hi"}' });
+    const response = await fetch(`${ready.url}${WEBHOOK}`, {
+      method: "POST",
+      headers: { "x-github-event": "ping", "content-type": "application/json" },
+      body: '{"zen":"hi"}',
+    });
     expect(response.status).toBe(401);
   });
 });

@@ -95,7 +95,15 @@ describe("claim table over REST", () => {
   it("installing updates from before 2103 fails while GPU VMs are allocated", async () => {
     sim = await startSimulator({
       manifests: [manifest("dev", { vms: [{ name: "x" }], softwareVersion: "2106" })],
-      observed: { devices: { dev: { softwareVersion: "2012", kubernetes: { configured: false, gpus: 0 }, virtualMachines: [{ name: "vm1", size: "Standard_NC4as_T4_v3", powerState: "running", gpuExtension: "succeeded", managed: true }] } } },
+      observed: {
+        devices: {
+          dev: {
+            softwareVersion: "2012",
+            kubernetes: { configured: false, gpus: 0 },
+            virtualMachines: [{ name: "vm1", size: "Standard_NC4as_T4_v3", powerState: "running", gpuExtension: "succeeded", managed: true }],
+          },
+        },
+      },
     });
     const s = await restSession(sim, "dev");
     expect((await s.wait(await s.call("POST", `${s.dbePath}/downloadUpdates`, "2021-06-01"))).status).toBe("Succeeded");

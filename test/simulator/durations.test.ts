@@ -20,7 +20,9 @@ describe("operation durations", () => {
     const fast = createOperationClock(0.001, { createVm: 600 });
     expect(fast.durationMs("createVm")).toBeCloseTo(600, 6);
     expect(fast.durationMs("configureKubernetes") / fast.durationMs("installGpuExtension")).toBeCloseTo(
-      DEFAULT_DURATIONS_SEC.configureKubernetes / DEFAULT_DURATIONS_SEC.installGpuExtension, 6);
+      DEFAULT_DURATIONS_SEC.configureKubernetes / DEFAULT_DURATIONS_SEC.installGpuExtension,
+      6,
+    );
   });
 
   it("reads the scale from ASE_GITOPS_SIM_TIME_SCALE and refuses a bad one or an unknown kind", () => {
@@ -34,7 +36,12 @@ describe("operation durations", () => {
 
   it("runs a VM create for its scaled duration, with Retry-After = remaining time (capped), and refuses a second PUT with 409 DeploymentActive", async () => {
     // createVm = 4000 s at scale 0.0005: 2 s; the cap keeps Retry-After at most 1 s.
-    sim = await startSimulator({ manifests: [manifest("dev", { vms: [{ name: "vm1" }] })], timeScale: 0.0005, durations: { createVm: 4000 }, lroRetryAfterMaxSec: 1 });
+    sim = await startSimulator({
+      manifests: [manifest("dev", { vms: [{ name: "vm1" }] })],
+      timeScale: 0.0005,
+      durations: { createVm: 4000 },
+      lroRetryAfterMaxSec: 1,
+    });
     const s = await restSession(sim, "dev");
     const started = Date.now();
     const put = await s.putVmDeployment("vm1");

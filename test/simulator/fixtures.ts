@@ -19,7 +19,15 @@ export interface VmInput {
 
 export function manifest(
   name: string,
-  options: { gpus?: 1 | 2; vms?: VmInput[]; kubernetes?: boolean; allowReconfigure?: boolean; endpoint?: string; softwareVersion?: string; credential?: string } = {},
+  options: {
+    gpus?: 1 | 2;
+    vms?: VmInput[];
+    kubernetes?: boolean;
+    allowReconfigure?: boolean;
+    endpoint?: string;
+    softwareVersion?: string;
+    credential?: string;
+  } = {},
 ): EdgeDevice {
   return {
     apiVersion: "ase-gitops/v1",
@@ -76,20 +84,36 @@ export interface RestResponse {
 export function rawRequest(sim: Simulator, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<RestResponse> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-    const req = request(url, {
-      method,
-      ca: sim.caPem,
-      headers: { ...(payload ? { "Content-Type": typeof body === "string" ? "application/x-www-form-urlencoded" : "application/json", "Content-Length": Buffer.byteLength(payload) } : {}), ...headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let parsed: unknown = text;
-        try { parsed = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method,
+        ca: sim.caPem,
+        headers: {
+          ...(payload
+            ? {
+                "Content-Type": typeof body === "string" ? "application/x-www-form-urlencoded" : "application/json",
+                "Content-Length": Buffer.byteLength(payload),
+              }
+            : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* keep text */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on("error", reject);
     if (payload) req.write(payload);
     req.end();
@@ -101,13 +125,29 @@ export const API = { compute: "2017-12-01", network: "2017-10-01", resources: "2
 /** A REST session against one simulated device: token, ARM calls, LRO polling. */
 export async function restSession(sim: Simulator, device: string, password = "simulator") {
   const endpoint = sim.devices[device]!;
-  const tokenReply = await rawRequest(sim, "POST", `${endpoint}/adfs/oauth2/token`,
-    new URLSearchParams({ grant_type: "password", username: "EdgeArmUser", password, client_id: "1950a258-227b-4e31-a9cf-717495945fc2", scope: `${endpoint}/.default` }).toString());
+  const tokenReply = await rawRequest(
+    sim,
+    "POST",
+    `${endpoint}/adfs/oauth2/token`,
+    new URLSearchParams({
+      grant_type: "password",
+      username: "EdgeArmUser",
+      password,
+      client_id: "1950a258-227b-4e31-a9cf-717495945fc2",
+      scope: `${endpoint}/.default`,
+    }).toString(),
+  );
   const token = tokenReply.body?.access_token as string | undefined;
   const rgPath = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}`;
   const dbePath = `${rgPath}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${device}`;
   const call = (method: string, path: string, apiVersion: string, body?: unknown) =>
-    rawRequest(sim, method, `${endpoint}${path}${path.includes("?") ? "&" : "?"}api-version=${apiVersion}`, body, token ? { Authorization: `Bearer ${token}` } : {});
+    rawRequest(
+      sim,
+      method,
+      `${endpoint}${path}${path.includes("?") ? "&" : "?"}api-version=${apiVersion}`,
+      body,
+      token ? { Authorization: `Bearer ${token}` } : {},
+    );
   /** Follows Azure-AsyncOperation until the operation ends; returns its final status body. */
   const wait = async (reply: RestResponse) => {
     const url = reply.headers["azure-asyncoperation"] as string | undefined;
@@ -118,13 +158,30 @@ export async function restSession(sim: Simulator, device: string, password = "si
       await new Promise((r) => setTimeout(r, 2));
     }
   };
-  const template = (resources: unknown[]) => ({ properties: { mode: "Incremental", template: { $schema: "x", contentVersion: "1.0.0.0", resources }, parameters: {} } });
+  const template = (resources: unknown[]) => ({
+    properties: { mode: "Incremental", template: { $schema: "x", contentVersion: "1.0.0.0", resources }, parameters: {} },
+  });
   const nic = (vm: string) => ({
-    type: "Microsoft.Network/networkInterfaces", apiVersion: "2017-10-01", name: `${vm}-nic`,
-    properties: { ipConfigurations: [{ name: "ip", properties: { subnet: { id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/ASERG/providers/Microsoft.Network/virtualNetworks/ASEVNET/subnets/ASEVNETsubNet` } } }] },
+    type: "Microsoft.Network/networkInterfaces",
+    apiVersion: "2017-10-01",
+    name: `${vm}-nic`,
+    properties: {
+      ipConfigurations: [
+        {
+          name: "ip",
+          properties: {
+            subnet: {
+              id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/ASERG/providers/Microsoft.Network/virtualNetworks/ASEVNET/subnets/ASEVNETsubNet`,
+            },
+          },
+        },
+      ],
+    },
   });
   const vmResource = (vm: string, size = GPU_SIZE) => ({
-    type: "Microsoft.Compute/virtualMachines", apiVersion: "2017-12-01", name: vm,
+    type: "Microsoft.Compute/virtualMachines",
+    apiVersion: "2017-12-01",
+    name: vm,
     properties: {
       hardwareProfile: { vmSize: size },
       storageProfile: { imageReference: { id: `${rgPath}/providers/Microsoft.Compute/images/ubuntu1804` } },
@@ -143,13 +200,26 @@ export async function restSession(sim: Simulator, device: string, password = "si
     },
     /** Deploys NIC + VM; returns the deployment's final state. */
     async createVm(vm: string, size = GPU_SIZE) {
-      const put = await call("PUT", `${rgPath}/providers/Microsoft.Resources/deployments/vm-${vm}`, API.resources, template([nic(vm), vmResource(vm, size)]));
+      const put = await call(
+        "PUT",
+        `${rgPath}/providers/Microsoft.Resources/deployments/vm-${vm}`,
+        API.resources,
+        template([nic(vm), vmResource(vm, size)]),
+      );
       if (put.status >= 400) return { status: put.status, body: put.body };
       await wait(put);
       return call("GET", `${rgPath}/providers/Microsoft.Resources/deployments/vm-${vm}`, API.resources);
     },
     async configureKubernetes() {
-      const put = await call("PUT", `${dbePath}/roles/kubernetes`, API.dbe, { kind: "Kubernetes", properties: { hostPlatform: "Linux", kubernetesClusterInfo: { version: "" }, kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } }, roleStatus: "Enabled" } });
+      const put = await call("PUT", `${dbePath}/roles/kubernetes`, API.dbe, {
+        kind: "Kubernetes",
+        properties: {
+          hostPlatform: "Linux",
+          kubernetesClusterInfo: { version: "" },
+          kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } },
+          roleStatus: "Enabled",
+        },
+      });
       return wait(put);
     },
     async vmAction(vm: string, action: "start" | "deallocate" | "powerOff") {

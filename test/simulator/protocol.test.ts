@@ -31,7 +31,9 @@ describe("simulator protocol", () => {
     expect(bad.status).toBe(401);
     expect(bad.body.error.code).toBe("InvalidAuthenticationToken");
     const other = await restSession(sim, "other");
-    const cross = await rawRequest(sim, "GET", `${sim.devices.dev}${vmsPath}?api-version=2017-12-01`, undefined, { Authorization: `Bearer ${other.token}` });
+    const cross = await rawRequest(sim, "GET", `${sim.devices.dev}${vmsPath}?api-version=2017-12-01`, undefined, {
+      Authorization: `Bearer ${other.token}`,
+    });
     expect(cross.status).toBe(401);
     const s = await restSession(sim, "dev");
     expect((await s.call("GET", vmsPath, API.compute)).status).toBe(200);
@@ -57,7 +59,10 @@ describe("simulator protocol", () => {
   it("refuses a template whose resources use an unserved api-version", async () => {
     const s = await restSession(sim, "dev");
     const reply = await s.call("PUT", `${s.rgPath}/providers/Microsoft.Resources/deployments/bad`, API.resources, {
-      properties: { mode: "Incremental", template: { resources: [{ type: "Microsoft.Compute/virtualMachines", apiVersion: "2023-03-01", name: "v", properties: {} }] } },
+      properties: {
+        mode: "Incremental",
+        template: { resources: [{ type: "Microsoft.Compute/virtualMachines", apiVersion: "2023-03-01", name: "v", properties: {} }] },
+      },
     });
     expect(reply.status).toBe(400);
     expect(reply.body.error.code).toBe("InvalidTemplateDeployment");
@@ -67,10 +72,16 @@ describe("simulator protocol", () => {
   it("lists subscriptions, resource groups, images and the ASEVNET network", async () => {
     const s = await restSession(sim, "dev");
     expect((await s.call("GET", "/subscriptions", "2020-06-01")).body.value[0].displayName).toBe("Default Provider Subscription");
-    const groups = (await s.call("GET", `/subscriptions/${SUBSCRIPTION}/resourcegroups`, "2019-10-01")).body.value.map((g: { name: string }) => g.name);
+    const groups = (await s.call("GET", `/subscriptions/${SUBSCRIPTION}/resourcegroups`, "2019-10-01")).body.value.map(
+      (g: { name: string }) => g.name,
+    );
     expect(groups).toEqual(expect.arrayContaining(["ASERG", RG]));
     expect((await s.call("GET", `${s.rgPath}/providers/Microsoft.Compute/images`, API.compute)).body.value[0].name).toBe("ubuntu1804");
-    const vnet = await s.call("GET", `/subscriptions/${SUBSCRIPTION}/resourceGroups/ASERG/providers/Microsoft.Network/virtualNetworks/ASEVNET`, API.network);
+    const vnet = await s.call(
+      "GET",
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/ASERG/providers/Microsoft.Network/virtualNetworks/ASEVNET`,
+      API.network,
+    );
     expect(vnet.body.properties.subnets[0].name).toBe("ASEVNETsubNet");
   });
 
@@ -92,7 +103,9 @@ describe("fault injection", () => {
       const s = await restSession(faulty, "dev");
       const seen = new Set<string>();
       for (let i = 0; i < 40; i++) {
-        const reply = await s.call("GET", vmsPath, API.compute).catch((err: NodeJS.ErrnoException) => ({ status: -1, headers: {} as Record<string, string | string[] | undefined>, body: err.code }));
+        const reply = await s
+          .call("GET", vmsPath, API.compute)
+          .catch((err: NodeJS.ErrnoException) => ({ status: -1, headers: {} as Record<string, string | string[] | undefined>, body: err.code }));
         if (reply.status === 429) expect(reply.headers["retry-after"]).toBe("2");
         seen.add(String(reply.status));
       }

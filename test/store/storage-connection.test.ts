@@ -33,7 +33,9 @@ describe("identity-based storage settings", () => {
       identity: { managedIdentityOnly: false },
     });
     expect(settings.storageConnection).toBe("");
-    expect(storageCredential(settings.storage.kind === "identity" ? settings.storage.identity : { managedIdentityOnly: false })).toBeInstanceOf(DefaultAzureCredential);
+    expect(storageCredential(settings.storage.kind === "identity" ? settings.storage.identity : { managedIdentityOnly: false })).toBeInstanceOf(
+      DefaultAzureCredential,
+    );
   });
 
   it("takes the explicit service URIs (sovereign clouds, custom DNS) over the account name, matching names as the host does", () => {
@@ -41,7 +43,11 @@ describe("identity-based storage settings", () => {
       azurewebjobsstorage__accountname: "stfleet01",
       AzureWebJobsStorage__queueServiceUri: "https://stfleet01.queue.core.usgovcloudapi.net/",
     });
-    expect(resolved.connection).toMatchObject({ kind: "identity", queueUrl: "https://stfleet01.queue.core.usgovcloudapi.net", tableUrl: "https://stfleet01.table.core.windows.net" });
+    expect(resolved.connection).toMatchObject({
+      kind: "identity",
+      queueUrl: "https://stfleet01.queue.core.usgovcloudapi.net",
+      tableUrl: "https://stfleet01.table.core.windows.net",
+    });
   });
 
   it("gives every client its own service URL and a managed-identity credential for a user-assigned identity", () => {
@@ -73,7 +79,9 @@ describe("identity-based storage settings", () => {
       expect.stringMatching(/^AzureWebJobsStorage__blobServiceUri is required with the other/),
       expect.stringMatching(/^AzureWebJobsStorage__tableServiceUri is required with the other/),
     ]);
-    expect(problemsOf({ AzureWebJobsStorage__accountName: "Not_An_Account" })).toEqual([expect.stringMatching(/^AzureWebJobsStorage__accountName must be a storage account name/)]);
+    expect(problemsOf({ AzureWebJobsStorage__accountName: "Not_An_Account" })).toEqual([
+      expect.stringMatching(/^AzureWebJobsStorage__accountName must be a storage account name/),
+    ]);
     expect(problemsOf({ AzureWebJobsStorage__accountName: "st1", AzureWebJobsStorage__blobServiceUri: "http://st1.blob.core.windows.net" })).toEqual([
       expect.stringMatching(/^AzureWebJobsStorage__blobServiceUri must be an https URL/),
     ]);
@@ -83,15 +91,26 @@ describe("identity-based storage settings", () => {
     expect(problemsOf({ AzureWebJobsStorage__accountName: "st1", AzureWebJobsStorage__credential: "clientsecret" })).toEqual([
       expect.stringMatching(/^AzureWebJobsStorage__credential must be managedidentity/),
     ]);
-    const both = problemsOf({ AzureWebJobsStorage__accountName: "st1", AzureWebJobsStorage__credential: "managedidentity", AzureWebJobsStorage__clientId: "a", AzureWebJobsStorage__managedIdentityResourceId: "/subscriptions/x" });
+    const both = problemsOf({
+      AzureWebJobsStorage__accountName: "st1",
+      AzureWebJobsStorage__credential: "managedidentity",
+      AzureWebJobsStorage__clientId: "a",
+      AzureWebJobsStorage__managedIdentityResourceId: "/subscriptions/x",
+    });
     expect(both).toEqual([expect.stringMatching(/both name a user-assigned identity: set only one$/)]);
-    const conflict = problemsOf({ AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=st1;AccountKey=c2VjcmV0", AzureWebJobsStorage__accountName: "st1" });
+    const conflict = problemsOf({
+      AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=st1;AccountKey=c2VjcmV0",
+      AzureWebJobsStorage__accountName: "st1",
+    });
     expect(conflict).toEqual([expect.stringMatching(/^AzureWebJobsStorage is set together with AzureWebJobsStorage__accountName: use either/)]);
     expect(conflict.join("\n")).not.toContain("c2VjcmV0");
   });
 
   it("treats empty identity settings as unset (as the portal and local.settings.json write them)", () => {
-    const settings = loadSettings({ ...app, AzureWebJobsStorage: "UseDevelopmentStorage=true", AzureWebJobsStorage__accountName: "" } as Record<string, string>);
+    const settings = loadSettings({ ...app, AzureWebJobsStorage: "UseDevelopmentStorage=true", AzureWebJobsStorage__accountName: "" } as Record<
+      string,
+      string
+    >);
     expect(settings.storage).toEqual({ kind: "connectionString", connectionString: "UseDevelopmentStorage=true" });
     expect(settings.storageConnection).toBe("UseDevelopmentStorage=true");
   });

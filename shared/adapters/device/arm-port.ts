@@ -19,8 +19,19 @@ import { DeviceError, translateError } from "./errors.js";
 import { hostForMessage, hostGuardPolicy, isUnder, trustedPrefix } from "./host-guard.js";
 import { agentPolicy, apiVersionPolicy, createDeviceAgent } from "./http.js";
 import {
-  type DeviceAction, type DevicePort, type GpuCapacity, KUBERNETES_ROLE_NAME, type KubernetesRoleInfo, MANAGED_TAG, MANAGED_TAG_VALUE,
-  PRIVATE_IP_TAG, CUSTOM_DATA_TAG, type OperationProgress, type OperationRef, type VmPower, type VmRecord,
+  type DeviceAction,
+  type DevicePort,
+  type GpuCapacity,
+  KUBERNETES_ROLE_NAME,
+  type KubernetesRoleInfo,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  PRIVATE_IP_TAG,
+  CUSTOM_DATA_TAG,
+  type OperationProgress,
+  type OperationRef,
+  type VmPower,
+  type VmRecord,
 } from "../../ports/device.js";
 import type { DeviceSettings } from "../../composition/device-settings.js";
 
@@ -52,19 +63,30 @@ const CapacityResponse = z.object({
 
 const StatusList = z.array(z.object({ code: z.string().optional() }).passthrough()).optional();
 
-const VmResponse = z.object({
-  name: z.string(),
-  tags: z.record(z.string(), z.string()).optional(),
-  hardwareProfile: z.object({ vmSize: z.string() }).passthrough(),
-  storageProfile: z.object({ osDisk: z.object({ osType: z.string().optional() }).passthrough().optional() }).passthrough().optional(),
-  instanceView: z.object({ statuses: StatusList }).passthrough().optional(),
-  resources: z.array(z.object({
-    name: z.string().optional(),
-    publisher: z.string().optional(),
-    typePropertiesType: z.string().optional(),
-    provisioningState: z.string().optional(),
-  }).passthrough()).optional(),
-}).passthrough();
+const VmResponse = z
+  .object({
+    name: z.string(),
+    tags: z.record(z.string(), z.string()).optional(),
+    hardwareProfile: z.object({ vmSize: z.string() }).passthrough(),
+    storageProfile: z
+      .object({ osDisk: z.object({ osType: z.string().optional() }).passthrough().optional() })
+      .passthrough()
+      .optional(),
+    instanceView: z.object({ statuses: StatusList }).passthrough().optional(),
+    resources: z
+      .array(
+        z
+          .object({
+            name: z.string().optional(),
+            publisher: z.string().optional(),
+            typePropertiesType: z.string().optional(),
+            provisioningState: z.string().optional(),
+          })
+          .passthrough(),
+      )
+      .optional(),
+  })
+  .passthrough();
 
 function powerOf(statuses: z.infer<typeof StatusList>): VmPower {
   const code = statuses?.map((s) => s.code ?? "").find((c) => c.toLowerCase().startsWith("powerstate/"));
@@ -74,7 +96,9 @@ function powerOf(statuses: z.infer<typeof StatusList>): VmPower {
 }
 
 function extensionState(vm: z.infer<typeof VmResponse>): ExtensionState {
-  const ext = vm.resources?.find((r) => (r.publisher ?? "").toLowerCase() === "microsoft.hpccompute" && /^NvidiaGpuDriver/i.test(r.typePropertiesType ?? ""));
+  const ext = vm.resources?.find(
+    (r) => (r.publisher ?? "").toLowerCase() === "microsoft.hpccompute" && /^NvidiaGpuDriver/i.test(r.typePropertiesType ?? ""),
+  );
   if (!ext) return "none";
   const state = (ext.provisioningState ?? "").toLowerCase();
   if (state === "succeeded") return "succeeded";
@@ -114,10 +138,17 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   // around each step handles what is left, including operations that end Failed.
   const retryOptions = { maxRetries: 3, retryDelayInMs: settings.retry.baseDelayMs, maxRetryDelayInMs: settings.retry.maxDelayMs };
   const compute = new ComputeManagementClient(credential, subscriptionId, {
-    endpoint: base, credentials: { scopes: [scope] }, additionalPolicies, retryOptions,
+    endpoint: base,
+    credentials: { scopes: [scope] },
+    additionalPolicies,
+    retryOptions,
   });
   const resources = new ResourceManagementClient(credential, subscriptionId, {
-    endpoint: base, $host: base, credentialScopes: [scope], additionalPolicies, retryOptions,
+    endpoint: base,
+    $host: base,
+    credentialScopes: [scope],
+    additionalPolicies,
+    retryOptions,
   });
   // The DataBoxEdge resource: the cloud one when the manifest names it, else the local ARM.
   let cloudAgent: Agent | undefined;
@@ -129,7 +160,9 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     const cloudBase = cloud.endpoint.replace(/\/+$/, "");
     dbe = { base: cloudBase, subscriptionId: cloud.subscriptionId, rg: cloud.resourceGroup, name: cloud.name };
     dataBoxEdge = new DataBoxEdgeManagementClient(cloudCredential, cloud.subscriptionId, {
-      endpoint: cloudBase, $host: cloudBase, credentialScopes: [scopeFor(cloud.endpoint)],
+      endpoint: cloudBase,
+      $host: cloudBase,
+      credentialScopes: [scopeFor(cloud.endpoint)],
       additionalPolicies: [
         { policy: agentPolicy(cloudAgent), position: "perCall" as const },
         { policy: hostGuardPolicy(`device ${name}: cloud DataBoxEdge`, [trustedPrefix(cloud.endpoint)]), position: "perRetry" as const },
@@ -138,7 +171,11 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     });
   } else {
     dataBoxEdge = new DataBoxEdgeManagementClient(credential, subscriptionId, {
-      endpoint: base, $host: base, credentialScopes: [scope], additionalPolicies, retryOptions,
+      endpoint: base,
+      $host: base,
+      credentialScopes: [scope],
+      additionalPolicies,
+      retryOptions,
     });
   }
   const poll = { updateIntervalInMs: settings.pollIntervalMs };
@@ -177,7 +214,8 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   type Sender = { sendRequest(request: ReturnType<typeof createPipelineRequest>): Promise<PipelineResponse> };
   const send = async (client: Sender, method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE", url: string, body?: unknown) => {
     const request = createPipelineRequest({
-      url, method,
+      url,
+      method,
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: createHttpHeaders({ "Content-Type": "application/json" }) }),
     });
     const response = await client.sendRequest(request);
@@ -199,7 +237,8 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
     return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
   };
   const armPath = `${base}/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers`;
-  const dbePath = () => `${dbe.base}/subscriptions/${dbe.subscriptionId}/resourceGroups/${dbe.rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${encodeURIComponent(dbe.name)}`;
+  const dbePath = () =>
+    `${dbe.base}/subscriptions/${dbe.subscriptionId}/resourceGroups/${dbe.rg}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/${encodeURIComponent(dbe.name)}`;
   const DBE_API = "2021-06-01";
   /**
    * Operation URLs come from the device's replies and are stored between invocations: the
@@ -222,7 +261,8 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   };
   const beginAction = (act: DeviceAction): Promise<OperationRef | undefined> =>
     call(act.kind, async () => {
-      const vmUrl = (vm: string, suffix = "") => `${armPath}/Microsoft.Compute/virtualMachines/${encodeURIComponent(vm)}${suffix}?api-version=2017-12-01`;
+      const vmUrl = (vm: string, suffix = "") =>
+        `${armPath}/Microsoft.Compute/virtualMachines/${encodeURIComponent(vm)}${suffix}?api-version=2017-12-01`;
       switch (act.kind) {
         case "startVm":
           return asyncRef(await send(resources, "POST", vmUrl(act.vm, "/start")), `start ${act.vm}`);
@@ -236,25 +276,33 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
           return response ? asyncRef(response, `delete ${act.vm}`) : undefined;
         }
         case "resizeVm":
-          return asyncRef(await send(resources, "PATCH", vmUrl(act.vm), { properties: { hardwareProfile: { vmSize: act.size } } }), `resize ${act.vm}`);
+          return asyncRef(
+            await send(resources, "PATCH", vmUrl(act.vm), { properties: { hardwareProfile: { vmSize: act.size } } }),
+            `resize ${act.vm}`,
+          );
         case "configureKubernetes":
-          return asyncRef(await send(dataBoxEdge, "PUT", `${dbePath()}/roles/${KUBERNETES_ROLE_NAME}?api-version=${DBE_API}`, {
-            kind: "Kubernetes",
-            properties: {
-              hostPlatform: "Linux",
-              kubernetesClusterInfo: { version: "" },
-              kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } },
-              roleStatus: "Enabled",
-            },
-          }), "configure Kubernetes");
+          return asyncRef(
+            await send(dataBoxEdge, "PUT", `${dbePath()}/roles/${KUBERNETES_ROLE_NAME}?api-version=${DBE_API}`, {
+              kind: "Kubernetes",
+              properties: {
+                hostPlatform: "Linux",
+                kubernetesClusterInfo: { version: "" },
+                kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } },
+                roleStatus: "Enabled",
+              },
+            }),
+            "configure Kubernetes",
+          );
         case "removeKubernetes": {
           const list = jsonOf(await send(dataBoxEdge, "GET", `${dbePath()}/roles?api-version=${DBE_API}`));
           const role = (list.value as Array<{ kind?: string; name?: string }> | undefined)?.find((r) => r.kind === "Kubernetes");
           if (!role?.name) return undefined;
-          const response = await send(dataBoxEdge, "DELETE", `${dbePath()}/roles/${encodeURIComponent(role.name)}?api-version=${DBE_API}`).catch((error: unknown) => {
-            if (statusOf(error) === 404) return undefined;
-            throw error;
-          });
+          const response = await send(dataBoxEdge, "DELETE", `${dbePath()}/roles/${encodeURIComponent(role.name)}?api-version=${DBE_API}`).catch(
+            (error: unknown) => {
+              if (statusOf(error) === 404) return undefined;
+              throw error;
+            },
+          );
           return response ? asyncRef(response, "remove Kubernetes") : undefined;
         }
         case "downloadUpdates":
@@ -267,7 +315,10 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
   const failedDeployment = (deployment: string, record: Record<string, any>): OperationProgress => {
     const error = record.properties?.error as { code?: string; message?: string; details?: Array<{ code?: string; message?: string }> } | undefined;
     const inner = error?.details?.[0] ?? error;
-    const translated = translateError({ code: inner?.code ?? "DeploymentFailed", message: inner?.message ?? error?.message ?? "the deployment failed" }, `${name}: deployment ${deployment}`);
+    const translated = translateError(
+      { code: inner?.code ?? "DeploymentFailed", message: inner?.message ?? error?.message ?? "the deployment failed" },
+      `${name}: deployment ${deployment}`,
+    );
     const code = translated.code === "INTERNAL" ? "DEPLOYMENT_FAILED" : translated.code;
     return { state: "failed", code, message: translated.message, transient: translated.transient };
   };
@@ -297,7 +348,10 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
         return { state: "running", ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) };
       }
       if (status && /^(failed|canceled)$/i.test(status)) {
-        const translated = translateError({ code: body.error?.code ?? "InternalOperationError", message: body.error?.message ?? `${ref.what} ended ${status}` }, `${name}: ${ref.what}`);
+        const translated = translateError(
+          { code: body.error?.code ?? "InternalOperationError", message: body.error?.message ?? `${ref.what} ended ${status}` },
+          `${name}: ${ref.what}`,
+        );
         return { state: "failed", code: translated.code, message: translated.message, transient: translated.transient };
       }
       return { state: "succeeded" };
@@ -409,9 +463,13 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
         }
         throw translated;
       }
-      throw translateError(failure ?? new Error(`deployment ended ${record?.properties?.provisioningState ?? "unknown"}`), `${name}: deployment ${deployment}`);
+      throw translateError(
+        failure ?? new Error(`deployment ended ${record?.properties?.provisioningState ?? "unknown"}`),
+        `${name}: deployment ${deployment}`,
+      );
     },
-    deleteDeployment: (deployment) => ignoreNotFound(`delete deployment ${deployment}`, () => resources.deployments.beginDeleteAndWait(rg, deployment, poll)),
+    deleteDeployment: (deployment) =>
+      ignoreNotFound(`delete deployment ${deployment}`, () => resources.deployments.beginDeleteAndWait(rg, deployment, poll)),
     startVm: (vm) => call(`start ${vm}`, () => compute.virtualMachines.start(rg, vm, poll).pollUntilDone()),
     deallocateVm: (vm) => call(`deallocate ${vm}`, () => compute.virtualMachines.deallocate(rg, vm, poll).pollUntilDone()),
     powerOffVm: (vm) => call(`power off ${vm}`, () => compute.virtualMachines.powerOff(rg, vm, poll).pollUntilDone()),
@@ -427,16 +485,26 @@ export function createArmDevicePort(config: ArmPortConfig): DevicePort {
           `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces/${nic}`,
           "2017-10-01",
           poll,
-        )),
+        ),
+      ),
     configureKubernetes: () =>
       call("configure Kubernetes", () =>
-        dataBoxEdge.roles.beginCreateOrUpdateAndWait(dbe.name, KUBERNETES_ROLE_NAME, dbe.rg, {
-          kind: "Kubernetes",
-          hostPlatform: "Linux",
-          kubernetesClusterInfo: { version: "" },
-          kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } },
-          roleStatus: "Enabled",
-        } as RoleUnion, poll).then(() => undefined)),
+        dataBoxEdge.roles
+          .beginCreateOrUpdateAndWait(
+            dbe.name,
+            KUBERNETES_ROLE_NAME,
+            dbe.rg,
+            {
+              kind: "Kubernetes",
+              hostPlatform: "Linux",
+              kubernetesClusterInfo: { version: "" },
+              kubernetesRoleResources: { compute: { vmProfile: "DBE_Standard_F8s_v2" } },
+              roleStatus: "Enabled",
+            } as RoleUnion,
+            poll,
+          )
+          .then(() => undefined),
+      ),
     removeKubernetes: () =>
       ignoreNotFound("remove Kubernetes", async () => {
         const role = await call("list roles", async () => {

@@ -45,7 +45,11 @@ function missingParts(cloud: CloudCredentialSettings): string[] {
 export function createCloudCredential(cloud: CloudCredentialSettings, trust: SecureContext | undefined): TokenCredential {
   const missing = missingParts(cloud);
   if (missing.length > 0) {
-    throw new DeviceError("MISSING_CREDENTIAL", `cloud credential: ${missing.join(", ")} not set (set all three service-principal settings, or none to use the managed identity)`, false);
+    throw new DeviceError(
+      "MISSING_CREDENTIAL",
+      `cloud credential: ${missing.join(", ")} not set (set all three service-principal settings, or none to use the managed identity)`,
+      false,
+    );
   }
   // Token requests are rare (MSAL caches): no keep-alive, so no socket outlives its request.
   const agent = new Agent({ keepAlive: false, ...(trust ? { secureContext: trust } : {}) });

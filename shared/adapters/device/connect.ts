@@ -34,8 +34,22 @@ export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, ma
     throw new DeviceError("MISSING_CREDENTIAL", `device ${name}: the setting ${arm.credential} (spec.arm.credential) is not set`, false);
   }
   const port = makePort({
-    name, endpoint: arm.endpoint, subscriptionId: arm.subscriptionId, resourceGroup: arm.resourceGroup, password, settings,
-    ...(cloud ? { dataBoxEdge: { endpoint: cloud.endpoint, subscriptionId: cloud.subscriptionId, resourceGroup: cloud.resourceGroup, name: cloud.name ?? name } } : {}),
+    name,
+    endpoint: arm.endpoint,
+    subscriptionId: arm.subscriptionId,
+    resourceGroup: arm.resourceGroup,
+    password,
+    settings,
+    ...(cloud
+      ? {
+          dataBoxEdge: {
+            endpoint: cloud.endpoint,
+            subscriptionId: cloud.subscriptionId,
+            resourceGroup: cloud.resourceGroup,
+            name: cloud.name ?? name,
+          },
+        }
+      : {}),
   });
   return { port, password };
 }

@@ -70,7 +70,11 @@ export function createDeviceCredential(endpoint: string, password: string, agent
         if ((err as Error).name !== "CredentialUnavailableError") throw err;
         const code = await probe(`${authority}/.well-known/openid-configuration`, agent);
         if (code && TLS_CODES.test(code)) {
-          throw new DeviceError("TLS_FAILED", `token service ${new URL(authority).host}: TLS verification failed (${code}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`, false);
+          throw new DeviceError(
+            "TLS_FAILED",
+            `token service ${new URL(authority).host}: TLS verification failed (${code}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`,
+            false,
+          );
         }
         if (code) throw new DeviceError("NETWORK_ERROR", `token service ${new URL(authority).host} unreachable (${code})`, true);
         throw err;

@@ -117,11 +117,16 @@ export function translateError(err: unknown, context = ""): DeviceError {
   const message = `${prefix}${e.message ?? String(err)}`.split("\n")[0]!.slice(0, 500);
   const socket = socketCode(err);
   if (socket && TLS_CODES.test(socket)) {
-    return new DeviceError("TLS_FAILED", `${prefix}TLS verification failed (${socket}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`, false);
+    return new DeviceError(
+      "TLS_FAILED",
+      `${prefix}TLS verification failed (${socket}); set ASE_GITOPS_DEVICE_CA to the device's CA certificate`,
+      false,
+    );
   }
   if (e.name === "AuthenticationError" || e.name === "AuthenticationRequiredError" || e.name === "CredentialUnavailableError" || e.errorResponse) {
     const inner = socketCode(e.cause);
-    if (inner && TLS_CODES.test(inner)) return new DeviceError("TLS_FAILED", `${prefix}TLS verification failed for the token service (${inner})`, false);
+    if (inner && TLS_CODES.test(inner))
+      return new DeviceError("TLS_FAILED", `${prefix}TLS verification failed for the token service (${inner})`, false);
     const transient = /ECONN|ETIMEDOUT|socket|network/i.test(message);
     return new DeviceError(transient ? "NETWORK_ERROR" : "AUTHENTICATION_FAILED", message, transient);
   }

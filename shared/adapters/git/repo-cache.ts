@@ -92,13 +92,25 @@ async function openRepo(dir: string, policy: CloneUrlPolicy): Promise<CachedRepo
     return next;
   };
   const fail = (code: GitError["code"], what: string, error: unknown, transient: boolean) =>
-    new GitError(code, `${what}: ${redact((error as Error).message ?? String(error)).trim().split("\n").slice(0, 3).join(" ")}`, transient);
+    new GitError(
+      code,
+      `${what}: ${redact((error as Error).message ?? String(error))
+        .trim()
+        .split("\n")
+        .slice(0, 3)
+        .join(" ")}`,
+      transient,
+    );
 
   return {
     dir,
     async fetch(spec) {
       if (!isFetchAllowed(policy, spec.url)) {
-        throw new GitError("GIT_BAD_URL", `refusing to fetch from ${redact(spec.url)}: not on the configured GitHub server ${policy.githubServerUrl}${policy.allowLocalRepositories ? "" : " (local paths need ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES=true)"}`, false);
+        throw new GitError(
+          "GIT_BAD_URL",
+          `refusing to fetch from ${redact(spec.url)}: not on the configured GitHub server ${policy.githubServerUrl}${policy.allowLocalRepositories ? "" : " (local paths need ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES=true)"}`,
+          false,
+        );
       }
       const config: string[] = [];
       if (spec.token && spec.url.startsWith("https://")) {

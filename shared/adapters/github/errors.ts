@@ -52,7 +52,12 @@ export function toGitHubError(error: unknown, what: string): GitHubError {
   if (isRateLimit(status, headers, detail)) {
     const retryAfter = Number(headers["retry-after"]);
     const reset = Number(headers["x-ratelimit-reset"]);
-    const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now() / 1000) : undefined;
+    const wait =
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? retryAfter
+        : Number.isFinite(reset) && reset > 0
+          ? Math.max(0, reset - Date.now() / 1000)
+          : undefined;
     return new GitHubError("GITHUB_RATE_LIMITED", message, true, status, wait === undefined ? undefined : Math.ceil(wait));
   }
   if (status >= 500) return new GitHubError("GITHUB_UNAVAILABLE", message, true, status);

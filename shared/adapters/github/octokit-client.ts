@@ -79,7 +79,12 @@ function memoized(ask: () => Promise<string>): Identity {
     return known;
   };
 }
-const issueInfo = (issue: z.infer<typeof IssueResponse>): IssueInfo => ({ number: issue.number, title: issue.title, body: issue.body ?? "", state: issue.state });
+const issueInfo = (issue: z.infer<typeof IssueResponse>): IssueInfo => ({
+  number: issue.number,
+  title: issue.title,
+  body: issue.body ?? "",
+  state: issue.state,
+});
 const CheckRunList = z.object({
   check_runs: z.array(z.object({ id: z.number(), status: z.string(), external_id: z.string().nullish() })),
 });
@@ -92,7 +97,9 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
   // The App's comments are written by its bot user `<slug>[bot]`; a token's by its user.
   const identity: Identity | undefined =
     options.auth.kind === "app"
-      ? memoized(() => translated("read the GitHub App (GET /app)", async () => `${AppResponse.parse((await app().rest.apps.getAuthenticated()).data).slug}[bot]`))
+      ? memoized(() =>
+          translated("read the GitHub App (GET /app)", async () => `${AppResponse.parse((await app().rest.apps.getAuthenticated()).data).slug}[bot]`),
+        )
       : undefined;
   return {
     forInstallation(installationId) {
@@ -103,7 +110,11 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
       let session = sessions.get(key);
       if (!session) {
         const octokit = createOctokit(options, installationId);
-        const own = identity ?? memoized(() => translated("read the token's user (GET /user)", async () => UserResponse.parse((await octokit.rest.users.getAuthenticated()).data).login));
+        const own =
+          identity ??
+          memoized(() =>
+            translated("read the token's user (GET /user)", async () => UserResponse.parse((await octokit.rest.users.getAuthenticated()).data).login),
+          );
         session = createSession(octokit, options.auth, own);
         sessions.set(key, session);
       }
@@ -132,7 +143,10 @@ function createOctokit(options: GitHubClientOptions, installationId: number | un
   const auth =
     options.auth.kind === "app"
       ? // auth-app refuses an `installationId` key whose value is undefined: leave it out for JWT-only clients.
-        { authStrategy: createAppAuth, auth: { appId: options.auth.appId, privateKey: options.auth.privateKey, ...(installationId !== undefined ? { installationId } : {}) } }
+        {
+          authStrategy: createAppAuth,
+          auth: { appId: options.auth.appId, privateKey: options.auth.privateKey, ...(installationId !== undefined ? { installationId } : {}) },
+        }
       : { auth: options.auth.token };
   return new ThrottledOctokit({
     ...auth,
@@ -194,7 +208,9 @@ function createSession(octokit: Client, auth: GitHubAuthSettings, identity: Iden
     async pullRequestsForCommit(repo, sha) {
       return translated(`pull requests of ${sha.slice(0, 7)}`, async () => {
         const response = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
-        return CommitPulls.parse(response.data).filter((pr) => pr.merged_at).map((pr) => pr.number);
+        return CommitPulls.parse(response.data)
+          .filter((pr) => pr.merged_at)
+          .map((pr) => pr.number);
       });
     },
     async getRepository(repo) {

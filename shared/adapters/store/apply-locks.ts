@@ -50,9 +50,7 @@ export interface LockRequest {
   takeOver?: boolean;
 }
 
-export type LockDecision =
-  | { take: LockRecord }
-  | { busy: { owner?: string; working: boolean; until: number } };
+export type LockDecision = { take: LockRecord } | { busy: { owner?: string; working: boolean; until: number } };
 
 /** Who gets the device: the pure rule both stores apply under their compare-and-swap. */
 export function decideLock(current: LockRecord | undefined, request: LockRequest, now: number): LockDecision {
@@ -84,7 +82,11 @@ export interface HeldLock {
 }
 
 export interface ApplyLocks {
-  acquire(repository: string, device: string, request: LockRequest): Promise<{ lock: HeldLock } | { busy: { owner?: string; working: boolean; until: number } }>;
+  acquire(
+    repository: string,
+    device: string,
+    request: LockRequest,
+  ): Promise<{ lock: HeldLock } | { busy: { owner?: string; working: boolean; until: number } }>;
   /** The device's record, for reports and tests. */
   read(repository: string, device: string): Promise<LockRecord | undefined>;
 }
@@ -129,16 +131,18 @@ export function createApplyLocks(rows: LockRows, clock: () => number = Date.now)
           async update(change) {
             const now = clock();
             const { pending: _old, ...rest } = record;
-            const pending = change.pending === undefined ? record.pending : change.pending ?? undefined;
+            const pending = change.pending === undefined ? record.pending : (change.pending ?? undefined);
             return write({ ...rest, ownerUntil: now + request.ownerMs, heldUntil: now + request.holdMs, ...(pending ? { pending } : {}) });
           },
           async release({ keepOwner }) {
             if (!held) return;
             const now = clock();
             const { owner: _o, invocation: _i, ...rest } = record;
-            await write(keepOwner
-              ? { ...rest, owner: request.commit, ownerUntil: now + request.ownerMs, heldUntil: 0 }
-              : { ...rest, ownerUntil: 0, heldUntil: 0 });
+            await write(
+              keepOwner
+                ? { ...rest, owner: request.commit, ownerUntil: now + request.ownerMs, heldUntil: 0 }
+                : { ...rest, ownerUntil: 0, heldUntil: 0 },
+            );
             held = false;
           },
         },
@@ -190,9 +194,7 @@ export function tableLockRows(table: TableClient): LockRows {
         pending: record.pending ? JSON.stringify(record.pending) : "",
       };
       try {
-        const response = etag === undefined
-          ? await table.createEntity(entity)
-          : await table.updateEntity(entity, "Replace", { etag });
+        const response = etag === undefined ? await table.createEntity(entity) : await table.updateEntity(entity, "Replace", { etag });
         return response.etag ?? "";
       } catch (error) {
         if (statusOf(error) === 409 || statusOf(error) === 412) return undefined;
@@ -215,7 +217,7 @@ export function memoryLockRows(): LockRows & { rows: Map<string, { record: LockR
     },
     put: async (repository, device, record, etag) => {
       const current = rows.get(key(repository, device));
-      if ((current?.etag) !== etag) return undefined;
+      if (current?.etag !== etag) return undefined;
       const next = `v${++version}`;
       rows.set(key(repository, device), { record: structuredClone(record), etag: next });
       return next;

@@ -87,8 +87,17 @@ export function createDriftRuns(table: TableClient, now: () => Date = () => new 
     async createRun(run) {
       await ensure();
       const entity: RunEntity = {
-        partitionKey: pk(run.runId), rowKey: RUN_ROW, trigger: run.trigger, repositories: JSON.stringify(run.repositories),
-        total: run.total, done: 0, converged: 0, drifted: 0, unreachable: 0, skipped: 0, startedAt: now().toISOString(),
+        partitionKey: pk(run.runId),
+        rowKey: RUN_ROW,
+        trigger: run.trigger,
+        repositories: JSON.stringify(run.repositories),
+        total: run.total,
+        done: 0,
+        converged: 0,
+        drifted: 0,
+        unreachable: 0,
+        skipped: 0,
+        startedAt: now().toISOString(),
       };
       try {
         await table.createEntity(entity);
@@ -107,9 +116,15 @@ export function createDriftRuns(table: TableClient, now: () => Date = () => new 
       const row = {
         partitionKey: pk(runId),
         rowKey: tableKey(`${result.repository}~${result.device}`),
-        repository: result.repository, device: result.device, file: result.file, status: result.status,
-        codes: result.codes.join(","), issue: result.issue ? JSON.stringify(result.issue) : "",
-        remediation: JSON.stringify(result.remediation), message: (result.message ?? "").slice(0, 4000), updatedAt: now().toISOString(),
+        repository: result.repository,
+        device: result.device,
+        file: result.file,
+        status: result.status,
+        codes: result.codes.join(","),
+        issue: result.issue ? JSON.stringify(result.issue) : "",
+        remediation: JSON.stringify(result.remediation),
+        message: (result.message ?? "").slice(0, 4000),
+        updatedAt: now().toISOString(),
       };
       // The result row and the run's counters change in one transaction (same partition):
       // a worker dying in between can never leave a result counted zero or two times.
@@ -141,11 +156,18 @@ export function createDriftRuns(table: TableClient, now: () => Date = () => new 
     async results(runId) {
       await ensure();
       const rows: DriftResultRow[] = [];
-      for await (const e of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${pk(runId).replace(/'/g, "''")}'` } })) {
+      for await (const e of table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: `PartitionKey eq '${pk(runId).replace(/'/g, "''")}'` },
+      })) {
         if (e.rowKey === RUN_ROW) continue;
         rows.push({
-          repository: String(e.repository), device: String(e.device), file: String(e.file), status: e.status as DriftStatus,
-          codes: String(e.codes ?? "").split(",").filter(Boolean),
+          repository: String(e.repository),
+          device: String(e.device),
+          file: String(e.file),
+          status: e.status as DriftStatus,
+          codes: String(e.codes ?? "")
+            .split(",")
+            .filter(Boolean),
           ...(e.issue ? { issue: JSON.parse(String(e.issue)) as DriftResultRow["issue"] } : {}),
           remediation: JSON.parse(String(e.remediation)) as DriftResultRow["remediation"],
           ...(e.message ? { message: String(e.message) } : {}),

@@ -19,7 +19,10 @@ export const MAX_MESSAGE_JSON_BYTES = 48 * 1024;
 
 export class MessageTooLargeError extends Error {
   readonly code = "QUEUE_MESSAGE_TOO_LARGE";
-  constructor(readonly queue: string, readonly bytes: number) {
+  constructor(
+    readonly queue: string,
+    readonly bytes: number,
+  ) {
     super(`message for ${queue} is ${bytes} bytes of JSON; the limit is ${MAX_MESSAGE_JSON_BYTES}`);
   }
 }

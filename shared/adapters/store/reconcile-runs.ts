@@ -9,15 +9,7 @@ import { findEntity, once, statusOf, tableKey } from "./storage-clients.js";
 export const RECONCILE_RUNS_TABLE = "reconcileruns";
 export const DEVICE_STATE_TABLE = "devicestate";
 
-export type DeviceOutcome =
-  | "pending"
-  | "running"
-  | "converged"
-  | "failed"
-  | "refused"
-  | "invalid"
-  | "skipped-stale"
-  | "unmanaged";
+export type DeviceOutcome = "pending" | "running" | "converged" | "failed" | "refused" | "invalid" | "skipped-stale" | "unmanaged";
 
 export const FINAL_OUTCOMES: ReadonlySet<DeviceOutcome> = new Set(["converged", "failed", "refused", "invalid", "skipped-stale", "unmanaged"]);
 
@@ -131,7 +123,10 @@ export function createReconcileRuns(runs: TableClient, states: TableClient): Rec
     },
     async setCheckRun(repository, commit, checkRun) {
       await ensure();
-      await runs.updateEntity({ partitionKey: runKey(repository, commit), rowKey: "run", ...defined({ checkRunId: checkRun.id, checkRunUrl: checkRun.url }) }, "Merge");
+      await runs.updateEntity(
+        { partitionKey: runKey(repository, commit), rowKey: "run", ...defined({ checkRunId: checkRun.id, checkRunUrl: checkRun.url }) },
+        "Merge",
+      );
     },
     async claimCompletion(repository, commit) {
       await ensure();
@@ -148,7 +143,11 @@ export function createReconcileRuns(runs: TableClient, states: TableClient): Rec
     async putResult(repository, commit, result) {
       await ensure();
       await runs.upsertEntity(
-        { partitionKey: runKey(repository, commit), rowKey: `device:${tableKey(result.device)}`, ...defined({ ...result, updatedAt: new Date().toISOString() }) },
+        {
+          partitionKey: runKey(repository, commit),
+          rowKey: `device:${tableKey(result.device)}`,
+          ...defined({ ...result, updatedAt: new Date().toISOString() }),
+        },
         "Replace",
       );
     },
@@ -170,7 +169,15 @@ export function createReconcileRuns(runs: TableClient, states: TableClient): Rec
     async deviceState(repository, device) {
       await ensure();
       const row = await findEntity<DeviceState>(states, tableKey(repository.toLowerCase()), tableKey(device));
-      return row ? (defined({ appliedCommit: row.appliedCommit, attemptedCommit: row.attemptedCommit, pushedCommit: row.pushedCommit, outcome: row.outcome, updatedAt: row.updatedAt }) as DeviceState) : {};
+      return row
+        ? (defined({
+            appliedCommit: row.appliedCommit,
+            attemptedCommit: row.attemptedCommit,
+            pushedCommit: row.pushedCommit,
+            outcome: row.outcome,
+            updatedAt: row.updatedAt,
+          }) as DeviceState)
+        : {};
     },
     async putDeviceState(repository, device, state) {
       await ensure();

@@ -146,7 +146,11 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /** One table row, or undefined when there is none (every other failure is thrown). */
-export async function findEntity<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
+export async function findEntity<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<TableEntityResult<T> | undefined> {
   try {
     return await table.getEntity<T>(partitionKey, rowKey);
   } catch (error) {

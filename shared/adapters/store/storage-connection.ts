@@ -55,10 +55,16 @@ export function resolveStorageConnection(
   env: Record<string, string | undefined>,
   prefix: string = STORAGE_SETTING,
 ): { connection: StorageConnection; problems: [] } | { connection?: undefined; problems: string[] } {
-  const connectionString = Object.entries(env).find(([name, value]) => name.toLowerCase() === prefix.toLowerCase() && value)?.[1]?.trim();
+  const connectionString = Object.entries(env)
+    .find(([name, value]) => name.toLowerCase() === prefix.toLowerCase() && value)?.[1]
+    ?.trim();
   const parts = partsOf(env, prefix);
   if (connectionString && parts.size > 0) {
-    return { problems: [`${prefix} is set together with ${[...parts.values()].map((p) => p.name).join(", ")}: use either the connection string or the identity-based settings, not both`] };
+    return {
+      problems: [
+        `${prefix} is set together with ${[...parts.values()].map((p) => p.name).join(", ")}: use either the connection string or the identity-based settings, not both`,
+      ],
+    };
   }
   if (connectionString) return { connection: { kind: "connectionString", connectionString }, problems: [] };
   if (parts.size === 0) {
@@ -71,7 +77,8 @@ export function resolveStorageConnection(
 
   const problems: string[] = [];
   const account = parts.get("accountname");
-  if (account && !ACCOUNT_NAME.test(account.value)) problems.push(`${account.name} must be a storage account name (3-24 lowercase letters and digits)`);
+  if (account && !ACCOUNT_NAME.test(account.value))
+    problems.push(`${account.name} must be a storage account name (3-24 lowercase letters and digits)`);
   const urls = new Map<Service, string>();
   for (const service of SERVICES) {
     const part = parts.get(`${service}serviceuri`);
@@ -83,7 +90,9 @@ export function resolveStorageConnection(
       // The host's shorthand for public Azure; sovereign clouds and custom DNS set the URIs.
       urls.set(service, `https://${account.value}.${service}.core.windows.net`);
     } else {
-      problems.push(`${prefix}__${service}ServiceUri is required with the other ${prefix}__*ServiceUri settings (the app uses blobs, queues and tables), or set ${prefix}__accountName`);
+      problems.push(
+        `${prefix}__${service}ServiceUri is required with the other ${prefix}__*ServiceUri settings (the app uses blobs, queues and tables), or set ${prefix}__accountName`,
+      );
     }
   }
 
@@ -126,6 +135,7 @@ export function storageCredential(identity: StorageIdentity): TokenCredential {
 
 /** A non-secret description for logs: the account's endpoints or the redacted connection string. */
 export function describeStorageConnection(connection: StorageConnection): string {
-  if (connection.kind === "identity") return `${connection.queueUrl} (identity${connection.identity.managedIdentityOnly ? ": managed identity" : ""})`;
+  if (connection.kind === "identity")
+    return `${connection.queueUrl} (identity${connection.identity.managedIdentityOnly ? ": managed identity" : ""})`;
   return connection.connectionString.replace(/(AccountKey|SharedAccessSignature)=[^;]*/gi, "$1=***");
 }

@@ -15,7 +15,7 @@ const STATUS: Record<string, ChangeStatus> = { A: "added", M: "modified", D: "de
 export function parseNameStatus(output: string): ChangedFile[] {
   const parts = output.split("\0").filter((part) => part.length > 0);
   const files: ChangedFile[] = [];
-  for (let i = 0; i < parts.length; ) {
+  for (let i = 0; i < parts.length;) {
     const code = parts[i++]!;
     const status = STATUS[code[0]!];
     if (code[0] === "R" || code[0] === "C") {

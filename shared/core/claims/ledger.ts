@@ -105,7 +105,14 @@ export class ClaimLedger {
     const needed = gpusOfSize(input.size);
     if (needed > this.freeGpus()) return this.noGpu(input.name, needed);
     const powerState = input.powerState ?? "running";
-    const vm: ClaimVm = { name: input.name, size: input.size, powerState, gpuExtension: "none", managed: input.managed ?? true, heldGpus: powerState === "running" ? needed : 0 };
+    const vm: ClaimVm = {
+      name: input.name,
+      size: input.size,
+      powerState,
+      gpuExtension: "none",
+      managed: input.managed ?? true,
+      heldGpus: powerState === "running" ? needed : 0,
+    };
     this.byName.set(vm.name, [this.slots.length]);
     this.slots.push(vm);
     this.held += vm.heldGpus;
@@ -197,7 +204,10 @@ export class ClaimLedger {
     if (oldFlow) {
       const allocated = this.allocatedGpuVms();
       if (allocated.length > 0) {
-        return fail("GPU_VMS_ALLOCATED", `updating from ${from ?? "an unknown release"} needs every GPU VM stopped first; still allocated: ${allocated.map((vm) => vm.name).join(", ")}`);
+        return fail(
+          "GPU_VMS_ALLOCATED",
+          `updating from ${from ?? "an unknown release"} needs every GPU VM stopped first; still allocated: ${allocated.map((vm) => vm.name).join(", ")}`,
+        );
       }
     }
     this.softwareVersion = version;

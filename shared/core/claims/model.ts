@@ -41,8 +41,7 @@ export type ClaimFailureCode =
   | "KUBERNETES_ALREADY_CONFIGURED";
 
 export type ClaimResult =
-  | { readonly ok: true; readonly state: ClaimState }
-  | { readonly ok: false; readonly code: ClaimFailureCode; readonly reason: string };
+  { readonly ok: true; readonly state: ClaimState } | { readonly ok: false; readonly code: ClaimFailureCode; readonly reason: string };
 
 export { FIRST_RELEASE_MANAGING_GPU_VMS, compareReleases } from "./ledger.js";
 
@@ -54,7 +53,6 @@ export function freeGpus(state: ClaimState): number {
 export function findVm(state: ClaimState, name: string): ClaimVm | undefined {
   return state.vms.find((vm) => vm.name === name);
 }
-
 
 export interface ObservedVmInput {
   name: string;

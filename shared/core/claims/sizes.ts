@@ -34,17 +34,13 @@ const A2_SIZES: ReadonlyArray<[string, 1 | 2]> = [
   ["Standard_NC32as_2A2_v1", 2],
 ];
 
-const HPN_GPU_BASES = [
-  "DS2_v2", "DS3_v2", "DS4_v2", "F2s", "F4s", "F8s", "F12s", "F16s", "F12",
-] as const;
+const HPN_GPU_BASES = ["DS2_v2", "DS3_v2", "DS4_v2", "F2s", "F4s", "F8s", "F12s", "F16s", "F12"] as const;
 
 const NON_GPU_SIZES: readonly string[] = [
   ...["D1", "D2", "D3", "D4", "D5", "D11", "D12", "D13"].map((s) => `Standard_${s}_v2`),
   ...["DS1", "DS2", "DS3", "DS4", "DS5", "DS11", "DS12", "DS13"].map((s) => `Standard_${s}_v2`),
   ...["F1", "F2", "F4", "F8", "F12", "F16"].map((s) => `Standard_${s}`),
-  ...["F1s", "F2s", "F4s", "F8s", "F12s", "F16s", "F4s_v1", "F32s", "F32s_v1", "F32s_v3"].map(
-    (s) => `Standard_${s}`,
-  ),
+  ...["F1s", "F2s", "F4s", "F8s", "F12s", "F16s", "F4s_v1", "F32s", "F32s_v1", "F32s_v3"].map((s) => `Standard_${s}`),
   ...HPN_GPU_BASES.map((s) => `Standard_${s}_HPN`),
 ];
 

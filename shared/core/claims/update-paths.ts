@@ -30,8 +30,7 @@ export const LAST_MULTI_NODE_RELEASE = "2510";
 const FIRST_GATED = UPDATE_REQUIREMENTS[0]!.requires;
 
 export type UpdatePath =
-  | { ok: true; hops: string[] }
-  | { ok: false; code: "UPDATE_PATH_UNKNOWN" | "UPDATE_NOT_SUPPORTED_MULTI_NODE"; reason: string; known: string };
+  { ok: true; hops: string[] } | { ok: false; code: "UPDATE_PATH_UNKNOWN" | "UPDATE_NOT_SUPPORTED_MULTI_NODE"; reason: string; known: string };
 
 /** The known chain to `to`, from the table's first release: "2403 -> 2501 -> 2510 -> 2607". */
 export function knownPathTo(to: string): string {

@@ -66,9 +66,14 @@ export function vmAdminPassword(device: string, spec: VirtualMachineSpec, admin:
   const outside = credentialNameProblem(name, admin.credentialPrefix ?? DEFAULT_CREDENTIAL_PREFIX);
   if (outside) throw new DeviceError("CREDENTIAL_NOT_ALLOWED", `device ${device}: VM ${spec.name} adminPassword.credential: ${outside}`, false);
   const value = admin.secret(name);
-  if (!value) throw new DeviceError("MISSING_CREDENTIAL", `device ${device}: the setting ${name} (VM ${spec.name} adminPassword.credential) is not set`, false);
+  if (!value)
+    throw new DeviceError("MISSING_CREDENTIAL", `device ${device}: the setting ${name} (VM ${spec.name} adminPassword.credential) is not set`, false);
   if (value.length < MIN_ADMIN_PASSWORD_LENGTH || value.length > 123) {
-    throw new DeviceError("MISSING_CREDENTIAL", `device ${device}: the setting ${name} (VM ${spec.name} adminPassword.credential) must hold 12 to 123 characters`, false);
+    throw new DeviceError(
+      "MISSING_CREDENTIAL",
+      `device ${device}: the setting ${name} (VM ${spec.name} adminPassword.credential) must hold 12 to 123 characters`,
+      false,
+    );
   }
   return value;
 }
@@ -136,7 +141,8 @@ export interface ExtensionParametersInput {
  * 511.65 from 2205 on. ASE_GITOPS_WINDOWS_DRIVER_URL overrides both.
  */
 export const WINDOWS_GPU_DRIVER_BEFORE_2205 = "http://us.download.nvidia.com/tesla/442.50/442.50-tesla-desktop-winserver-2019-2016-international.exe";
-export const WINDOWS_GPU_DRIVER_FROM_2205 = "http://us.download.nvidia.com/tesla/511.65/511.65-data-center-tesla-desktop-winserver-2016-2019-2022-dch-international.exe";
+export const WINDOWS_GPU_DRIVER_FROM_2205 =
+  "http://us.download.nvidia.com/tesla/511.65/511.65-data-center-tesla-desktop-winserver-2016-2019-2022-dch-international.exe";
 
 export function windowsDriverUrl(release: string | undefined, configured?: string): string {
   if (configured) return configured;
@@ -157,7 +163,11 @@ export function extensionParameters(input: ExtensionParametersInput): Record<str
     type: windows ? "NvidiaGpuDriverWindows" : "NvidiaGpuDriverLinux",
     typeHandlerVersion: gpuExtensionVersion(input.osType, input.release),
     settings: windows
-      ? { DriverURL: windowsDriverUrl(input.release, input.windowsDriver.url), DriverCertificateUrl: input.windowsDriver.certificateUrl, DriverType: "CUDA" }
+      ? {
+          DriverURL: windowsDriverUrl(input.release, input.windowsDriver.url),
+          DriverCertificateUrl: input.windowsDriver.certificateUrl,
+          DriverType: "CUDA",
+        }
       : {},
   };
 }

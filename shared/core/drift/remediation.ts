@@ -22,7 +22,11 @@ export function decideRemediation(policy: DriftPolicy, drifted: boolean, plan: D
   if (!plan) return { policy, action: "report", reason: "the device could not be observed, so there is no remediation plan" };
   if (policy === "report") return { policy, action: "report", reason: "spec.driftPolicy is report (the default): drift is only reported" };
   if (!plan.feasible) {
-    return { policy, action: "report", reason: `the remediation plan is blocked (${[...new Set(plan.errors.map((e) => e.code))].join(", ")}): only reported` };
+    return {
+      policy,
+      action: "report",
+      reason: `the remediation plan is blocked (${[...new Set(plan.errors.map((e) => e.code))].join(", ")}): only reported`,
+    };
   }
   if (plan.steps.length === 0) return { policy, action: "report", reason: "the plan has no step that fixes this drift: only reported" };
   const deleting = plan.steps.filter((s) => DELETING_STEPS.has(s.action));
@@ -31,7 +35,11 @@ export function decideRemediation(policy: DriftPolicy, drifted: boolean, plan: D
     return { policy, action: "report", reason: `the plan removes something (${what}); removals are never applied automatically` };
   }
   if (plan.warnings.some((w) => w.code === "KUBERNETES_RECLAIM_RISK")) {
-    return { policy, action: "report", reason: "the plan frees a GPU while Kubernetes is configured (KUBERNETES_RECLAIM_RISK); apply it by hand in a maintenance window" };
+    return {
+      policy,
+      action: "report",
+      reason: "the plan frees a GPU while Kubernetes is configured (KUBERNETES_RECLAIM_RISK); apply it by hand in a maintenance window",
+    };
   }
   return { policy, action: "remediate", reason: "spec.driftPolicy is remediate and the plan is feasible, removes nothing and risks no GPU reclaim" };
 }

@@ -27,12 +27,15 @@ export function renderDriftMarkdown(reports: readonly DeviceDriftReport[], summa
   lines.push("| Device | Status | Drift | Remediation |", "|---|---|---|---|");
   for (const r of reports) {
     const codes = [...new Set(r.drift.map((d) => d.code))].join(", ") || "—";
-    lines.push(`| ${cell(r.device)} | ${STATUS_LABEL[r.status]} | ${codes} | ${cell(r.remediation.action === "none" ? "—" : `${r.remediation.action}: ${r.remediation.reason}`)} |`);
+    lines.push(
+      `| ${cell(r.device)} | ${STATUS_LABEL[r.status]} | ${codes} | ${cell(r.remediation.action === "none" ? "—" : `${r.remediation.action}: ${r.remediation.reason}`)} |`,
+    );
   }
   for (const r of reports.filter((x) => x.drift.length > 0)) {
     lines.push("", `#### ${inline(r.device)}`, "", renderDriftTable(r.drift));
     if (r.plan) lines.push("", renderDeviceDetails(r.plan));
   }
-  for (const r of reports.filter((x) => x.status === "skipped")) lines.push("", `> ${inline(`${r.device}: skipped: ${r.error?.message ?? r.remediation.reason}`)}`);
+  for (const r of reports.filter((x) => x.status === "skipped"))
+    lines.push("", `> ${inline(`${r.device}: skipped: ${r.error?.message ?? r.remediation.reason}`)}`);
   return `${lines.join("\n")}\n`;
 }

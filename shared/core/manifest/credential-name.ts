@@ -38,7 +38,8 @@ export function credentialPrefix(env: Readonly<Record<string, string | undefined
 /** Why `name` may not be used as a device credential, or undefined when it may. */
 export function credentialNameProblem(name: string, prefix: string = DEFAULT_CREDENTIAL_PREFIX): string | undefined {
   if (name.startsWith(prefix) && name.length > prefix.length) return undefined;
-  if (name === prefix) return `credential "${name}" is only the device credential prefix (${CREDENTIAL_PREFIX_SETTING}); name a setting such as "${prefix}STORE017_ARM"`;
+  if (name === prefix)
+    return `credential "${name}" is only the device credential prefix (${CREDENTIAL_PREFIX_SETTING}); name a setting such as "${prefix}STORE017_ARM"`;
   return (
     `credential "${name}" is outside the device credential namespace: only app settings whose name starts with ` +
     `"${prefix}" (${CREDENTIAL_PREFIX_SETTING}) may be named; rename the setting to "${prefix}${name}" and name that`

@@ -34,7 +34,8 @@ function placedDocument(text: string, index: number): PlacedNode | null | undefi
     const top = stack[stack.length - 1];
     if (!top) root = node;
     else if (top.node.items) top.node.items.push(node);
-    else if (top.key === undefined) top.key = null; // a collection as a key: never looked up
+    else if (top.key === undefined)
+      top.key = null; // a collection as a key: never looked up
     else {
       if (top.key !== null && !top.node.entries!.has(top.key)) top.node.entries!.set(top.key, node);
       top.key = undefined;

@@ -33,7 +33,8 @@ function readsDifferently(value: unknown, depth = 0): boolean {
   if (depth > 200) return true;
   if (Array.isArray(value)) return value.some((item) => readsDifferently(item, depth + 1));
   for (const key of Object.keys(value)) {
-    if (key.length > MAX_FAST_KEY_LENGTH || readsDifferently(key) || readsDifferently((value as Record<string, unknown>)[key], depth + 1)) return true;
+    if (key.length > MAX_FAST_KEY_LENGTH || readsDifferently(key) || readsDifferently((value as Record<string, unknown>)[key], depth + 1))
+      return true;
   }
   return false;
 }

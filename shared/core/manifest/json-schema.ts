@@ -34,7 +34,8 @@ export function rolloutPolicyJsonSchema(): Record<string, unknown> {
     ...schema,
     $id: ROLLOUT_SCHEMA_ID,
     title: "ase-gitops RolloutPolicy",
-    description: "How a merge rolls out across the fleet: ordered waves by label, parallelism, failure thresholds, soak, approvals and maintenance windows (contract.md §11).",
+    description:
+      "How a merge rolls out across the fleet: ordered waves by label, parallelism, failure thresholds, soak, approvals and maintenance windows (contract.md §11).",
   };
 }
 

@@ -34,12 +34,15 @@ function editDistance(a: string, b: string, limit: number): number {
 
 /** Whether `kind` is probably a misspelt `EdgeDevice`. */
 export function looksLikeEdgeDevice(kind: string): boolean {
-  const normalized = kind.trim().toLowerCase().replace(/[\s_-]/g, "");
+  const normalized = kind
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]/g, "");
   return normalized.length <= 64 && editDistance(normalized, KIND.toLowerCase(), MAX_TYPO_DISTANCE) <= MAX_TYPO_DISTANCE;
 }
 
 function quote(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
 

@@ -251,7 +251,9 @@ function syntaxErrors(doc: Document, file: string, lineCounter: LineCounter): Pl
   // yaml composes nested collections recursively: nesting thousands deep overflows its stack.
   const tooDeep = doc.errors.find((error) => /call stack/i.test(error.message));
   if (tooDeep) {
-    return [{ code: "INVALID_MANIFEST", message: "YAML syntax error: collections nested too deeply", file, line: lineCounter.linePos(tooDeep.pos[0]).line }];
+    return [
+      { code: "INVALID_MANIFEST", message: "YAML syntax error: collections nested too deeply", file, line: lineCounter.linePos(tooDeep.pos[0]).line },
+    ];
   }
   return doc.errors.map((error) => ({
     code: "INVALID_MANIFEST" as const,
@@ -267,11 +269,21 @@ function declaredName(doc: Document, file: string): string {
   return typeof name === "string" && name ? name : file;
 }
 
-function readDocument(doc: Document, file: string, lineCounter: LineCounter, options: ParseOptions): LoadedDevice | LoadedRolloutPolicy | InvalidManifest | undefined {
+function readDocument(
+  doc: Document,
+  file: string,
+  lineCounter: LineCounter,
+  options: ParseOptions,
+): LoadedDevice | LoadedRolloutPolicy | InvalidManifest | undefined {
   if (doc.errors.length > 0) return { name: file, file, errors: capErrors(syntaxErrors(doc, file, lineCounter)) };
   const keys = keyProblems(doc, MAX_ALIASES_PER_DOCUMENT);
   if (keys.length > 0) {
-    const errors = keys.map((problem) => ({ code: "INVALID_MANIFEST" as const, message: problem.message, file, line: lineCounter.linePos(problem.offset).line }));
+    const errors = keys.map((problem) => ({
+      code: "INVALID_MANIFEST" as const,
+      message: problem.message,
+      file,
+      line: lineCounter.linePos(problem.offset).line,
+    }));
     return { name: declaredName(doc, file), file, errors: capErrors(errors) };
   }
   let value: unknown;
@@ -297,7 +309,13 @@ function readDocument(doc: Document, file: string, lineCounter: LineCounter, opt
   if (value.kind !== KIND) {
     const mistake = kindMistake(value);
     if (mistake === undefined) return undefined;
-    return { name, file, errors: [{ code: "INVALID_MANIFEST", message: mistake, file, line: lineOfPath(doc, Object.hasOwn(value, "kind") ? ["kind"] : [], lineCounter) }] };
+    return {
+      name,
+      file,
+      errors: [
+        { code: "INVALID_MANIFEST", message: mistake, file, line: lineOfPath(doc, Object.hasOwn(value, "kind") ? ["kind"] : [], lineCounter) },
+      ],
+    };
   }
   const parsed = EdgeDevice.safeParse(value);
   if (!parsed.success) {
@@ -326,7 +344,10 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, line
   const where = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys;
-    const listed = keys.slice(0, MAX_FIELDS_LISTED).map((key) => (where ? `${where}.${key}` : key)).join(", ");
+    const listed = keys
+      .slice(0, MAX_FIELDS_LISTED)
+      .map((key) => (where ? `${where}.${key}` : key))
+      .join(", ");
     const fields = keys.length > MAX_FIELDS_LISTED ? `${listed} and ${keys.length - MAX_FIELDS_LISTED} more` : listed;
     return {
       code: "INVALID_MANIFEST",

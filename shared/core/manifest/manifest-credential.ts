@@ -14,7 +14,11 @@ export function manifestCredentialProblem(manifest: EdgeDevice, options: ParseCr
   if (manifest.spec.arm) named.push({ path: ["spec", "arm", "credential"], where: "spec.arm.credential", name: manifest.spec.arm.credential });
   manifest.spec.virtualMachines.forEach((vm, index) => {
     if (vm.adminPassword) {
-      named.push({ path: ["spec", "virtualMachines", index, "adminPassword", "credential"], where: `spec.virtualMachines[${index}].adminPassword.credential`, name: vm.adminPassword.credential });
+      named.push({
+        path: ["spec", "virtualMachines", index, "adminPassword", "credential"],
+        where: `spec.virtualMachines[${index}].adminPassword.credential`,
+        name: vm.adminPassword.credential,
+      });
     }
   });
   for (const { path, where, name } of named) {

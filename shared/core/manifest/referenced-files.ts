@@ -86,7 +86,10 @@ export async function resolveReferencedFiles(device: LoadedDevice, read: RepoFil
       const path = posix.join(folder, key.file);
       const bytes = await read(path, MAX_SSH_KEY_FILE_BYTES);
       if (bytes === undefined || bytes === "too-large") {
-        const why = bytes === undefined ? "no such file in the repository" : `the file is larger than ${MAX_SSH_KEY_FILE_BYTES} bytes, so it is not a public key`;
+        const why =
+          bytes === undefined
+            ? "no such file in the repository"
+            : `the file is larger than ${MAX_SSH_KEY_FILE_BYTES} bytes, so it is not a public key`;
         errors.push({ code: "INVALID_MANIFEST", message: `${where}.file: ${key.file}: ${why}`, ...at(vmLines?.sshKeys[k]) });
         continue;
       }
@@ -100,7 +103,11 @@ export async function resolveReferencedFiles(device: LoadedDevice, read: RepoFil
       const bytes = await read(path, MAX_CUSTOM_DATA_BYTES);
       const where = `spec.virtualMachines[${index}].customData.file`;
       if (bytes === undefined) {
-        errors.push({ code: "INVALID_MANIFEST", message: `${where}: ${vm.customData.file}: no such file in the repository`, ...at(vmLines?.customData) });
+        errors.push({
+          code: "INVALID_MANIFEST",
+          message: `${where}: ${vm.customData.file}: no such file in the repository`,
+          ...at(vmLines?.customData),
+        });
       } else if (bytes === "too-large" || bytes.length > MAX_CUSTOM_DATA_BYTES) {
         errors.push({
           code: "INVALID_MANIFEST",
@@ -156,7 +163,10 @@ export function textReader(show: (path: string) => Promise<string | Buffer | und
 }
 
 /** resolveReferencedFiles for every device of a parsed file; the invalid ones move to `invalid`. */
-export async function resolveFileResult<R extends { devices: LoadedDevice[]; invalid: InvalidManifest[] }>(result: R, read: RepoFileReader): Promise<R> {
+export async function resolveFileResult<R extends { devices: LoadedDevice[]; invalid: InvalidManifest[] }>(
+  result: R,
+  read: RepoFileReader,
+): Promise<R> {
   const devices: LoadedDevice[] = [];
   const invalid = [...result.invalid];
   for (const device of result.devices) {

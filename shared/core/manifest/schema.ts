@@ -19,7 +19,7 @@ export const VmName = z
   .string()
   .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
 
-export const Release = Text.pipe(z.string().regex(/^\d{4}$/, "must be a release name YYMM, e.g. \"2106\""));
+export const Release = Text.pipe(z.string().regex(/^\d{4}$/, 'must be a release name YYMM, e.g. "2106"'));
 
 export const OsSpec = z.discriminatedUnion("type", [
   z.strictObject({
@@ -35,9 +35,7 @@ export const OsSpec = z.discriminatedUnion("type", [
 export type OsSpec = z.infer<typeof OsSpec>;
 
 /** The name of an app setting holding a secret; the namespace rule (credential-name.ts) is checked by the loader. */
-export const CredentialName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an app setting (letters, digits, '_')");
+export const CredentialName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an app setting (letters, digits, '_')");
 
 /**
  * A path inside the fleet repository, relative to the manifest's own folder and below it:
@@ -142,7 +140,10 @@ export const DataBoxEdgeSpec = z.strictObject({
   subscriptionId: SubscriptionId,
   resourceGroup: z.string().min(1).max(90),
   /** Default: metadata.name. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "must be 1-63 letters, digits, '_' or '-', starting with a letter or digit").optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "must be 1-63 letters, digits, '_' or '-', starting with a letter or digit")
+    .optional(),
   endpoint: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).default("https://management.azure.com"),
 });
 export type DataBoxEdgeSpec = z.infer<typeof DataBoxEdgeSpec>;

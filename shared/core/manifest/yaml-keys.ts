@@ -27,7 +27,12 @@ export function keyProblems(doc: Document, maxAliases: number): KeyProblem[] {
     const node = stack.pop();
     if (isAlias(node)) {
       if (++aliases > maxAliases) {
-        return [{ message: `too many YAML aliases (more than ${maxAliases} in one document): refused as a possible alias bomb`, offset: node.range?.[0] ?? 0 }];
+        return [
+          {
+            message: `too many YAML aliases (more than ${maxAliases} in one document): refused as a possible alias bomb`,
+            offset: node.range?.[0] ?? 0,
+          },
+        ];
       }
     } else if (isMap(node)) {
       const seen = new Set<unknown>();

@@ -59,7 +59,13 @@ export const CheckRunEvent = z.looseObject({
     name: z.string(),
     head_sha: Sha,
     pull_requests: z
-      .array(z.looseObject({ number: z.number().int().positive(), head: z.looseObject({ ref: z.string(), sha: Sha }), base: z.looseObject({ ref: z.string(), sha: Sha }) }))
+      .array(
+        z.looseObject({
+          number: z.number().int().positive(),
+          head: z.looseObject({ ref: z.string(), sha: Sha }),
+          base: z.looseObject({ ref: z.string(), sha: Sha }),
+        }),
+      )
       .default([]),
   }),
 });

@@ -18,10 +18,7 @@ export interface StepOptions {
 
 /** Whether an update must stop GPU VMs first: releases before 2103 did not do it. */
 export function updateNeedsManualStop(state: ClaimState, desired: DesiredDevice): boolean {
-  return (
-    needsSoftwareUpdate(state, desired) &&
-    compareReleases(state.softwareVersion!, FIRST_RELEASE_MANAGING_GPU_VMS) < 0
-  );
+  return needsSoftwareUpdate(state, desired) && compareReleases(state.softwareVersion!, FIRST_RELEASE_MANAGING_GPU_VMS) < 0;
 }
 
 /** One updateSoftware per mandatory release on the way; an unknown path plans the direct step (the planner reports the error). */

@@ -28,9 +28,7 @@ export type ObservedSubnet = z.infer<typeof ObservedSubnet>;
 
 export const ObservedDevice = z.object({
   softwareVersion: z.union([z.string(), z.number().transform(String)]).optional(),
-  kubernetes: z
-    .object({ configured: z.boolean(), gpus: z.number().int().min(0).default(0) })
-    .default({ configured: false, gpus: 0 }),
+  kubernetes: z.object({ configured: z.boolean(), gpus: z.number().int().min(0).default(0) }).default({ configured: false, gpus: 0 }),
   virtualMachines: z.array(ObservedVm).default([]),
   /** Subnets the device reports (live observe or an observed file); used to check static IPs. */
   subnets: z.array(ObservedSubnet).optional(),

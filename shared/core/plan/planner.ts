@@ -242,21 +242,14 @@ const UBUNTU_1804 = (os: OsSpec) => os.type === "Linux" && /^ubuntu$/i.test(os.d
 const TESTED_OS: ReadonlyArray<(os: OsSpec) => boolean> = [
   (os) => os.type === "Windows" && /^(2016|2019)\b/.test(os.version ?? ""),
   UBUNTU_1804,
-  (os) =>
-    os.type === "Linux" && /^(rhel|redhat|red hat( enterprise linux)?)$/i.test(os.distro ?? "") && /^7\.4\b/.test(os.version ?? ""),
+  (os) => os.type === "Linux" && /^(rhel|redhat|red hat( enterprise linux)?)$/i.test(os.distro ?? "") && /^7\.4\b/.test(os.version ?? ""),
 ];
 
 function describeOs(os: OsSpec): string {
   return os.type === "Linux" ? `Linux ${os.distro ?? ""} ${os.version ?? ""}`.replace(/\s+/g, " ").trim() : `Windows ${os.version ?? ""}`.trim();
 }
 
-function collectWarnings(
-  desired: DesiredDevice,
-  initial: ClaimState,
-  final: ClaimState,
-  reclaimVms: string[],
-  at: Locator,
-): PlanWarning[] {
+function collectWarnings(desired: DesiredDevice, initial: ClaimState, final: ClaimState, reclaimVms: string[], at: Locator): PlanWarning[] {
   const warnings: PlanWarning[] = [];
   for (const vm of reclaimVms) {
     warnings.push({
@@ -306,7 +299,8 @@ function collectWarnings(
   if (desired.kubernetes.enabled && final.kubernetes.configured && final.kubernetes.gpus === 0) {
     warnings.push({
       code: "KUBERNETES_NO_GPU",
-      message: "Kubernetes will hold no GPU after the plan: the GPU VMs hold every GPU of the device, so GPU workloads on Kubernetes will not schedule.",
+      message:
+        "Kubernetes will hold no GPU after the plan: the GPU VMs hold every GPU of the device, so GPU workloads on Kubernetes will not schedule.",
       hint: "Fine if Kubernetes runs CPU workloads only; otherwise free a GPU (fewer or deallocated GPU VMs) before Kubernetes is configured.",
       ...at.line(at.lines?.kubernetes),
     });
@@ -356,12 +350,15 @@ export function planFleet(fleet: FleetLoad, observed: ObservedState = { devices:
 export function rolloutOf(fleet: FleetLoad, only?: ReadonlySet<string>): RolloutPlan | undefined {
   const [first, ...others] = fleet.policies ?? [];
   if (!first) return undefined;
-  const devices = fleet.devices.filter((d) => !only || only.has(d.manifest.metadata.name)).map((d) => ({ name: d.manifest.metadata.name, ...(d.manifest.metadata.labels ? { labels: d.manifest.metadata.labels } : {}) }));
+  const devices = fleet.devices
+    .filter((d) => !only || only.has(d.manifest.metadata.name))
+    .map((d) => ({ name: d.manifest.metadata.name, ...(d.manifest.metadata.labels ? { labels: d.manifest.metadata.labels } : {}) }));
   const unique = [...new Map(devices.map((d) => [d.name, d])).values()];
   const rollout = planRollout(first, unique);
   for (const other of others) {
     rollout.warnings.push({
-      code: "ROLLOUT_POLICY_DUPLICATE", device: "",
+      code: "ROLLOUT_POLICY_DUPLICATE",
+      device: "",
       message: `${other.file}:${other.line} is a second rollout policy (${other.policy.metadata.name}); only ${first.file} (${first.policy.metadata.name}) is used`,
     });
   }

@@ -84,8 +84,10 @@ export function renderRollout(rollout: RolloutPlan): string {
     const names = devices.slice(0, 20).map(code).join(", ");
     return devices.length > 20 ? `${names} and ${devices.length - 20} more` : names || "none";
   };
-  const rows = rollout.waves.map((w, i) =>
-    `| ${i + 1}. ${cell(w.name)} | ${w.devices.length}: ${shown(w.devices)} | ${w.maxParallel} | ${w.maxFailures} | ${describeSeconds(w.soakSeconds)} | ${w.approval === "required" ? "✋ required" : "no"} |`);
+  const rows = rollout.waves.map(
+    (w, i) =>
+      `| ${i + 1}. ${cell(w.name)} | ${w.devices.length}: ${shown(w.devices)} | ${w.maxParallel} | ${w.maxFailures} | ${describeSeconds(w.soakSeconds)} | ${w.approval === "required" ? "✋ required" : "no"} |`,
+  );
   const lines = [
     `#### Rollout: ${rollout.waves.length} wave${rollout.waves.length === 1 ? "" : "s"} (policy ${code(rollout.policy)} in ${code(rollout.file)})`,
     "",
@@ -93,7 +95,11 @@ export function renderRollout(rollout: RolloutPlan): string {
     "|---|---|---:|---:|---|---|",
     ...rows,
   ];
-  if (rollout.windowed.length > 0) lines.push("", `🕑 ${rollout.windowed.length} device${rollout.windowed.length === 1 ? "" : "s"} start only inside a maintenance window: ${shown(rollout.windowed)}.`);
+  if (rollout.windowed.length > 0)
+    lines.push(
+      "",
+      `🕑 ${rollout.windowed.length} device${rollout.windowed.length === 1 ? "" : "s"} start only inside a maintenance window: ${shown(rollout.windowed)}.`,
+    );
   for (const w of rollout.warnings) lines.push("", `⚠️ \`${w.code}\` ${inline(w.message)}`);
   return lines.join("\n");
 }
@@ -129,7 +135,10 @@ export function renderDeviceDetails(device: DevicePlan): string {
 }
 
 function claimsRow(label: string, claims: GpuClaims): string {
-  const vms = Object.entries(claims.vms).map(([name, gpus]) => `${name}: ${gpus}`).join(", ") || "none";
+  const vms =
+    Object.entries(claims.vms)
+      .map(([name, gpus]) => `${name}: ${gpus}`)
+      .join(", ") || "none";
   return `| ${label} | ${claims.kubernetes} | ${cell(vms)} | ${claims.free} |`;
 }
 

@@ -25,7 +25,12 @@ export interface ReplayResult {
 }
 
 /** One step on the ledger; undefined when the device would accept it. */
-function runStep(ledger: ClaimLedger, step: PlanStep, desired: DesiredDevice, desiredByName: ReadonlyMap<string, DesiredVm>): ClaimFailure | undefined {
+function runStep(
+  ledger: ClaimLedger,
+  step: PlanStep,
+  desired: DesiredDevice,
+  desiredByName: ReadonlyMap<string, DesiredVm>,
+): ClaimFailure | undefined {
   const vm = step.vm ?? "";
   switch (step.action) {
     case "deleteVm":

@@ -125,7 +125,10 @@ function checkStaticIps(input: VmCheckInput, observed: ObservedDevice | undefine
       owners.set(net.privateIP, vm.name);
     }
     const subnet = observed?.subnets?.find(
-      (s) => s.vnet.toLowerCase() === net.vnet.toLowerCase() && s.name.toLowerCase() === net.subnet.toLowerCase() && s.resourceGroup.toLowerCase() === net.resourceGroup.toLowerCase(),
+      (s) =>
+        s.vnet.toLowerCase() === net.vnet.toLowerCase() &&
+        s.name.toLowerCase() === net.subnet.toLowerCase() &&
+        s.resourceGroup.toLowerCase() === net.resourceGroup.toLowerCase(),
     );
     if (subnet && ipInPrefix(net.privateIP, subnet.addressPrefix) === false) {
       errors.push({
@@ -158,7 +161,11 @@ function checkCustomData(input: VmCheckInput, observed: ObservedDevice | undefin
   return warnings;
 }
 
-export function checkVms(input: VmCheckInput, observed: ObservedDevice | undefined, steps: readonly PlanStep[]): { errors: PlanError[]; warnings: PlanWarning[] } {
+export function checkVms(
+  input: VmCheckInput,
+  observed: ObservedDevice | undefined,
+  steps: readonly PlanStep[],
+): { errors: PlanError[]; warnings: PlanWarning[] } {
   const created = new Set(steps.filter((s) => s.action === "createVm").map((s) => s.vm!));
   return {
     errors: [...checkLogins(input, created), ...checkStaticIps(input, observed)],

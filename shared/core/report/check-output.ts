@@ -42,7 +42,14 @@ export function annotationsOf(devices: readonly DevicePlan[], folder: string): C
       const key = `${path}:${line}:${problem.code}:${message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      annotations.push({ path, start_line: line, end_line: line, annotation_level: problem.level, title: `${problem.code} (${device.name})`, message: message.slice(0, 60_000) });
+      annotations.push({
+        path,
+        start_line: line,
+        end_line: line,
+        annotation_level: problem.level,
+        title: `${problem.code} (${device.name})`,
+        message: message.slice(0, 60_000),
+      });
     }
   }
   return annotations;

@@ -113,7 +113,12 @@ export function fitTable(plan: Plan, ordered: readonly DevicePlan[], budget: num
     kept++;
   }
   const rest = rows.length - kept;
-  return [...head, ...rows.slice(0, kept), "", rest > 0 ? `_…and ${rest} more device${rest === 1 ? "" : "s"} not listed in this table (blocked devices are listed first)._` : ""].join("\n");
+  return [
+    ...head,
+    ...rows.slice(0, kept),
+    "",
+    rest > 0 ? `_…and ${rest} more device${rest === 1 ? "" : "s"} not listed in this table (blocked devices are listed first)._` : "",
+  ].join("\n");
 }
 
 /** Per-device details for the check run text, cut to GitHub's limit with a count of the rest. */
@@ -130,8 +135,15 @@ export function detailsText(devices: readonly DevicePlan[], limit = CHECK_TEXT_L
     shown++;
   }
   const rest = devices.length - shown;
-  const tail = rest > 0 ? [`_${rest} more device${rest === 1 ? "" : "s"} not shown here either (GitHub limits check run text to ${CHECK_TEXT_LIMIT.toLocaleString("en-US")} characters). Run \`ase-gitops plan\` locally for the whole plan._`] : [];
-  return [`Details of ${devices.length} device${devices.length === 1 ? "" : "s"} left out of the pull-request comment:`, ...parts, ...tail].join("\n\n");
+  const tail =
+    rest > 0
+      ? [
+          `_${rest} more device${rest === 1 ? "" : "s"} not shown here either (GitHub limits check run text to ${CHECK_TEXT_LIMIT.toLocaleString("en-US")} characters). Run \`ase-gitops plan\` locally for the whole plan._`,
+        ]
+      : [];
+  return [`Details of ${devices.length} device${devices.length === 1 ? "" : "s"} left out of the pull-request comment:`, ...parts, ...tail].join(
+    "\n\n",
+  );
 }
 
 export function nothingToPlanComment(context: CommentContext): PlanComment {

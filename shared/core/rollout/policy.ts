@@ -14,7 +14,7 @@ const LabelMap = z.record(z.string().min(1).max(317), z.string().max(63));
 /** `3` devices, or `"25%"` of the wave (rounded up, at least 1). */
 export const CountOrPercent = z.union([
   z.number().int().min(0),
-  z.string().regex(/^(100|[1-9]?[0-9])%$/, "must be a count (e.g. 3) or a percentage (e.g. \"25%\")"),
+  z.string().regex(/^(100|[1-9]?[0-9])%$/, 'must be a count (e.g. 3) or a percentage (e.g. "25%")'),
 ]);
 export type CountOrPercent = z.infer<typeof CountOrPercent>;
 
@@ -53,7 +53,10 @@ export const MaintenanceWindow = z.strictObject({
   labels: LabelMap.optional(),
   /** An IANA time zone, e.g. Europe/Berlin. */
   timeZone: z.string().refine(isTimeZone, "must be an IANA time zone, e.g. Europe/Berlin or UTC"),
-  days: z.array(z.enum(WEEKDAYS)).min(1).default([...WEEKDAYS]),
+  days: z
+    .array(z.enum(WEEKDAYS))
+    .min(1)
+    .default([...WEEKDAYS]),
   /** Local start time of the window. */
   start: ClockTime,
   /** How long the window stays open (at most a week). */
@@ -93,7 +96,11 @@ export const RolloutPolicy = z.strictObject({
         if (seen.has(wave.name)) ctx.addIssue({ code: "custom", path: ["waves", index, "name"], message: `wave name ${wave.name} is used twice` });
         seen.add(wave.name);
         if (!wave.labels && index !== spec.waves.length - 1) {
-          ctx.addIssue({ code: "custom", path: ["waves", index, "labels"], message: "only the last wave may have no labels (it takes every device left)" });
+          ctx.addIssue({
+            code: "custom",
+            path: ["waves", index, "labels"],
+            message: "only the last wave may have no labels (it takes every device left)",
+          });
         }
       });
     }),

@@ -42,11 +42,13 @@ export function planRollout(loaded: LoadedRolloutPolicy, devices: readonly Rollo
   const assignment = assignWaves(loaded.policy, devices);
   const warnings: RolloutWarning[] = [
     ...assignment.unselected.map((device): RolloutWarning => ({
-      code: "ROLLOUT_DEVICE_UNSELECTED", device,
+      code: "ROLLOUT_DEVICE_UNSELECTED",
+      device,
       message: `no wave of rollout policy ${loaded.policy.metadata.name} selects ${device}: it is not rolled out (add a last wave without labels to take the rest)`,
     })),
     ...assignment.overlapping.map(({ device, waves }): RolloutWarning => ({
-      code: "ROLLOUT_DEVICE_IN_TWO_WAVES", device,
+      code: "ROLLOUT_DEVICE_IN_TWO_WAVES",
+      device,
       message: `waves ${waves.join(", ")} all select ${device}: it goes in the first, ${waves[0]}`,
     })),
   ];
@@ -69,7 +71,12 @@ export function planRollout(loaded: LoadedRolloutPolicy, devices: readonly Rollo
 /** `90s`, `30m`, `2h 30m`, `1d 2h` for a soak. */
 export function describeSeconds(seconds: number): string {
   if (seconds === 0) return "none";
-  const units: Array<[string, number]> = [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]];
+  const units: Array<[string, number]> = [
+    ["d", 86_400],
+    ["h", 3_600],
+    ["m", 60],
+    ["s", 1],
+  ];
   const parts: string[] = [];
   let left = seconds;
   for (const [unit, size] of units) {

@@ -67,7 +67,16 @@ export interface ScheduleInput {
 const NO_WINDOWS: readonly MaintenanceWindow[] = [];
 
 function viewOf(wave: AssignedWave, state: RolloutState): WaveView {
-  const view: WaveView = { name: wave.name, phase: "pending", pending: 0, running: 0, converged: 0, failed: 0, waitingForWindow: [], failedDevices: [] };
+  const view: WaveView = {
+    name: wave.name,
+    phase: "pending",
+    pending: 0,
+    running: 0,
+    converged: 0,
+    failed: 0,
+    waitingForWindow: [],
+    failedDevices: [],
+  };
   for (const device of wave.devices) {
     const s = state.devices.get(device) ?? "pending";
     view[s]++;

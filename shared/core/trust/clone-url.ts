@@ -59,7 +59,9 @@ export function cloneUrlFor(policy: CloneUrlPolicy, fullName: string, offered?: 
   const { owner, name } = checkRepositoryName(fullName);
   if (offered !== undefined && isLocalUrl(offered)) {
     if (policy.allowLocalRepositories) return offered;
-    throw new CloneUrlError(`clone URL of ${fullName} is a local path; local repositories need ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES=true (development only)`);
+    throw new CloneUrlError(
+      `clone URL of ${fullName} is a local path; local repositories need ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES=true (development only)`,
+    );
   }
   return `${policy.githubServerUrl}/${owner}/${name}.git`;
 }

@@ -59,16 +59,17 @@ export function decideObservation(changed: readonly LoadedDevice[], defaultBranc
     else if (!known) decision.unobserved.push({ name, reason: "no-endpoint" });
     else if ((proposed && !sameEndpoint(proposed.endpoint, known.endpoint)) || cloudEndpointChanged(device.manifest, onDefault.manifest)) {
       decision.unobserved.push({ name, reason: "endpoint-changed" });
-    }
-    else if (!endpointAllowed(known.endpoint, allowed)) decision.unobserved.push({ name, reason: "endpoint-not-allowed" });
+    } else if (!endpointAllowed(known.endpoint, allowed)) decision.unobserved.push({ name, reason: "endpoint-not-allowed" });
     else decision.targets.push({ name, arm: known, manifest: onDefault.manifest, file: onDefault.file });
   }
   return decision;
 }
 
 const REASON_TEXT: Record<UnobservedReason, string> = {
-  "new-device": "new in this pull request: planned as a new device without contacting its endpoint (endpoints are trusted only once they are on the default branch)",
-  "endpoint-changed": "endpoint changed in this pull request: planned without contacting the new address (or the old one) until the change is on the default branch",
+  "new-device":
+    "new in this pull request: planned as a new device without contacting its endpoint (endpoints are trusted only once they are on the default branch)",
+  "endpoint-changed":
+    "endpoint changed in this pull request: planned without contacting the new address (or the old one) until the change is on the default branch",
   "endpoint-not-allowed": "endpoint not in ASE_GITOPS_ALLOWED_ENDPOINTS: planned without observed state",
   "no-endpoint": "no `spec.arm` on the default branch: planned without observed state",
 };

@@ -179,7 +179,8 @@ export function routeEvent(event: string, payload: unknown, deliveryId: string, 
       const parsed = parse(PushEvent, payload, event);
       if (!parsed.ok) return parsed.route;
       const e = parsed.value;
-      if (e.ref !== `refs/heads/${e.repository.default_branch}`) return { kind: "ignored", repository: e.repository, reason: `push to ${e.ref} is not the default branch` };
+      if (e.ref !== `refs/heads/${e.repository.default_branch}`)
+        return { kind: "ignored", repository: e.repository, reason: `push to ${e.ref} is not the default branch` };
       if (e.deleted || /^0{40}$/.test(e.after)) return { kind: "ignored", repository: e.repository, reason: "the default branch was deleted" };
       if (!/^[0-9a-f]{40}$/.test(e.after)) return { kind: "invalid", reason: "push.after is not a commit SHA" };
       const message: ReconcileJob = { ...base(e.repository, e.installation), kind: "reconcile", ref: e.ref, before: e.before, after: e.after };
@@ -212,7 +213,8 @@ export function routeEvent(event: string, payload: unknown, deliveryId: string, 
       const parsed = parse(RepositoryDispatchEvent, payload, event);
       if (!parsed.ok) return parsed.route;
       const e = parsed.value;
-      if (e.action !== DRIFT_DISPATCH_TYPE) return { kind: "ignored", repository: e.repository, reason: `repository_dispatch ${e.action} is not ours` };
+      if (e.action !== DRIFT_DISPATCH_TYPE)
+        return { kind: "ignored", repository: e.repository, reason: `repository_dispatch ${e.action} is not ours` };
       const message: DriftJob = {
         ...base(e.repository, e.installation),
         kind: "drift",

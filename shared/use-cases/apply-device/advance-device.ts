@@ -81,7 +81,12 @@ export async function advanceDevice(deps: AdvanceDeps, options: AdvanceOptions):
   for (;;) {
     if (deps.signal.aborted) {
       if (!pending) return { status: "continue", stepsDone };
-      await deps.journal({ ...at(pending), status: "waiting", ...refLabel(pending.ref), message: `turn over; waiting for ${pending.phase ?? pending.action}` });
+      await deps.journal({
+        ...at(pending),
+        status: "waiting",
+        ...refLabel(pending.ref),
+        message: `turn over; waiting for ${pending.phase ?? pending.action}`,
+      });
       return { status: "waiting", delayMs: 0, pending, stepsDone };
     }
     if (pending) {
@@ -89,14 +94,22 @@ export async function advanceDevice(deps: AdvanceDeps, options: AdvanceOptions):
       if (progress.state === "running") {
         if (!(await deps.record(pending))) return { status: "lost-lock", stepsDone };
         // Retry-After 0 means "almost done": look again shortly, never spin.
-        const delayMs = Math.min(options.maxDelayMs, progress.retryAfterSec !== undefined ? Math.max(MIN_RECHECK_MS, progress.retryAfterSec * 1000) : options.pollMs);
+        const delayMs = Math.min(
+          options.maxDelayMs,
+          progress.retryAfterSec !== undefined ? Math.max(MIN_RECHECK_MS, progress.retryAfterSec * 1000) : options.pollMs,
+        );
         // Short waits stay inside the turn when the turn has the time (queue delays are whole seconds).
         const left = options.deadline - deps.now();
         if (delayMs < left && (delayMs < 1000 || delayMs <= options.inlineWaitMs)) {
           await deps.sleep(delayMs, deps.signal);
           continue;
         }
-        await deps.journal({ ...at(pending), status: "waiting", ...refLabel(pending.ref), message: `waiting ${Math.round(delayMs / 1000)} s for ${pending.phase ?? pending.action}` });
+        await deps.journal({
+          ...at(pending),
+          status: "waiting",
+          ...refLabel(pending.ref),
+          message: `waiting ${Math.round(delayMs / 1000)} s for ${pending.phase ?? pending.action}`,
+        });
         return { status: "waiting", delayMs, pending, stepsDone };
       }
       if (progress.state === "failed") {
@@ -137,8 +150,11 @@ export async function advanceDevice(deps: AdvanceDeps, options: AdvanceOptions):
       continue;
     }
     pending = {
-      ref: started.ref, ...at(step), ...(started.phase ? { phase: started.phase } : {}),
-      commit: options.commit, startedAt: new Date(deps.now()).toISOString(),
+      ref: started.ref,
+      ...at(step),
+      ...(started.phase ? { phase: started.phase } : {}),
+      commit: options.commit,
+      startedAt: new Date(deps.now()).toISOString(),
     };
     if (!(await deps.record(pending))) return { status: "lost-lock", stepsDone };
     await deps.journal({ ...at(step), status: "started", ...refLabel(started.ref), ...(started.phase ? { message: started.phase } : {}) });

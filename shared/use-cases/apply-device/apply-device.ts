@@ -12,8 +12,15 @@ import { observe } from "../observe-device/observe.js";
 import type { DevicePort } from "../../ports/device.js";
 import { type RetryOptions, withRetry } from "../observe-device/retry.js";
 import {
-  type VmAdmin, assertVmCredentials, createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName,
-  vmDeploymentName, vmParameters,
+  type VmAdmin,
+  assertVmCredentials,
+  createVmTemplate,
+  extensionDeploymentName,
+  extensionParameters,
+  gpuExtensionTemplate,
+  nicName,
+  vmDeploymentName,
+  vmParameters,
 } from "../../core/device/templates.js";
 
 export type PlanFn = (input: { manifest: EdgeDevice; file: string; lines?: ManifestLines }, observed: ObservedDevice) => DevicePlan;
@@ -71,9 +78,16 @@ async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevic
     case "installGpuExtension": {
       const spec = manifest.spec.virtualMachines.find((v) => v.name === vm);
       const osType = spec?.os?.type ?? "Linux";
-      await port.deploy(extensionDeploymentName(vm), gpuExtensionTemplate, extensionParameters({
-        vm, osType, release: ctx.release ?? observed.softwareVersion, windowsDriver: options.windowsDriver,
-      }));
+      await port.deploy(
+        extensionDeploymentName(vm),
+        gpuExtensionTemplate,
+        extensionParameters({
+          vm,
+          osType,
+          release: ctx.release ?? observed.softwareVersion,
+          windowsDriver: options.windowsDriver,
+        }),
+      );
       return;
     }
     case "deleteVm":
@@ -99,7 +113,11 @@ async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevic
       await port.installUpdates();
       const now = await port.softwareVersion();
       if (step.version && now !== step.version) {
-        throw new DeviceError("UPDATE_DID_NOT_REACH_TARGET", `after installing updates the device runs ${now ?? "an unknown release"}, not ${step.version}`, false);
+        throw new DeviceError(
+          "UPDATE_DID_NOT_REACH_TARGET",
+          `after installing updates the device runs ${now ?? "an unknown release"}, not ${step.version}`,
+          false,
+        );
       }
       ctx.release = now;
       return;
@@ -107,7 +125,8 @@ async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevic
   }
 }
 
-const describe = (step: PlanStep) => `${step.action}${step.vm ? ` ${step.vm}` : ""}${step.size ? ` -> ${step.size}` : ""}${step.version ? ` -> ${step.version}` : ""}`;
+const describe = (step: PlanStep) =>
+  `${step.action}${step.vm ? ` ${step.vm}` : ""}${step.size ? ` -> ${step.size}` : ""}${step.version ? ` -> ${step.version}` : ""}`;
 
 export async function applyDevice(
   port: DevicePort,
@@ -129,7 +148,11 @@ export async function applyDevice(
     if (!plan.feasible) {
       const first = plan.errors[0];
       return {
-        ...base, status: "refused", plan, stepsDone: 0, observed,
+        ...base,
+        status: "refused",
+        plan,
+        stepsDone: 0,
+        observed,
         error: { code: "PLAN_INFEASIBLE", message: first ? `${first.code}: ${first.message}` : "the plan is infeasible" },
       };
     }
@@ -138,7 +161,9 @@ export async function applyDevice(
     // VMs the manifest wants deallocated are created running (creating boots them), then
     // deallocated once their extension step, if any, is done.
     const deallocateAfter = new Set(
-      plan.steps.filter((s) => s.action === "createVm" && input.manifest.spec.virtualMachines.find((v) => v.name === s.vm)?.powerState === "deallocated").map((s) => s.vm!),
+      plan.steps
+        .filter((s) => s.action === "createVm" && input.manifest.spec.virtualMachines.find((v) => v.name === s.vm)?.powerState === "deallocated")
+        .map((s) => s.vm!),
     );
     for (const [index, step] of plan.steps.entries()) {
       current = step;
@@ -153,8 +178,12 @@ export async function applyDevice(
       report({ ...at, status: "succeeded" });
       const next = plan.steps[index + 1];
       const vm = step.vm;
-      if (vm && deallocateAfter.has(vm) && (step.action === "createVm" || step.action === "installGpuExtension") &&
-        !(next?.action === "installGpuExtension" && next.vm === vm)) {
+      if (
+        vm &&
+        deallocateAfter.has(vm) &&
+        (step.action === "createVm" || step.action === "installGpuExtension") &&
+        !(next?.action === "installGpuExtension" && next.vm === vm)
+      ) {
         deallocateAfter.delete(vm);
         position = { ...at, action: "deallocateAfterCreate" };
         report({ ...at, action: "deallocateAfterCreate", status: "started" });
@@ -170,8 +199,16 @@ export async function applyDevice(
     if (replan.steps.length > 0) {
       const diverging = replan.steps[0]!;
       return {
-        ...base, status: "failed", plan, stepsDone: done, observed: after,
-        error: { code: "NOT_CONVERGED", message: `the device did not converge: a new plan still has ${replan.steps.length} step(s), first ${describe(diverging)}`, step: diverging },
+        ...base,
+        status: "failed",
+        plan,
+        stepsDone: done,
+        observed: after,
+        error: {
+          code: "NOT_CONVERGED",
+          message: `the device did not converge: a new plan still has ${replan.steps.length} step(s), first ${describe(diverging)}`,
+          step: diverging,
+        },
       };
     }
     report({ step: 0, total, action: "verify", status: "succeeded" });
@@ -180,7 +217,10 @@ export async function applyDevice(
     const error = translateError(err);
     if (position) report({ ...position, status: "failed", message: `${error.code}: ${error.message}` });
     return {
-      ...base, status: "failed", ...(plan ? { plan } : {}), stepsDone: done,
+      ...base,
+      status: "failed",
+      ...(plan ? { plan } : {}),
+      stepsDone: done,
       error: { code: error.code, message: error.message, ...(current ? { step: current } : {}), transient: error.transient },
     };
   }

@@ -60,9 +60,7 @@ export interface ApplyAttempt {
   maxAttempts: number;
 }
 
-export type ApplyJobOutcome =
-  | { outcome: "requeued"; reason: string; delaySeconds: number }
-  | { outcome: DeviceOutcome; message?: string };
+export type ApplyJobOutcome = { outcome: "requeued"; reason: string; delaySeconds: number } | { outcome: DeviceOutcome; message?: string };
 
 /** Kept for callers that match on it: nothing throws it any more (failures requeue). */
 export class ApplyRetryError extends Error {
@@ -120,14 +118,24 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
   const repository = job.repository.fullName;
   const invocation = randomUUID();
   const tries = job.failures + 1;
-  const journal = (entry: { step: number; action: string; status: string; vm?: string; deployment?: string; customDataSha256?: string; message?: string }) =>
-    deps.journal.append({ repository, device: job.device, commit: job.commit, attempt: tries, ...entry });
+  const journal = (entry: {
+    step: number;
+    action: string;
+    status: string;
+    vm?: string;
+    deployment?: string;
+    customDataSha256?: string;
+    message?: string;
+  }) => deps.journal.append({ repository, device: job.device, commit: job.commit, attempt: tries, ...entry });
   const turnStarted = now();
   const budget = AbortSignal.timeout(settings.budgetMs);
   const signal = deps.signal ? AbortSignal.any([deps.signal, budget]) : budget;
 
   const acquired = await deps.locks.acquire(repository, job.device, {
-    commit: job.commit, invocation, holdMs: settings.budgetMs + settings.holdMarginMs, ownerMs: settings.ownerLeaseMs,
+    commit: job.commit,
+    invocation,
+    holdMs: settings.budgetMs + settings.holdMarginMs,
+    ownerMs: settings.ownerLeaseMs,
   });
   let lock: HeldLock | undefined = "lock" in acquired ? acquired.lock : undefined;
   let repo: CachedRepo | undefined;
@@ -136,7 +144,11 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     const opened = await deps.repos.open(repository);
     if (!(await opened.hasCommit(job.commit))) {
       const token = await deps.gitToken();
-      await opened.fetch({ url: job.repository.cloneUrl, refspecs: [`+refs/heads/${job.repository.defaultBranch}:refs/ase/default/${job.repository.defaultBranch}`], ...(token ? { token } : {}) });
+      await opened.fetch({
+        url: job.repository.cloneUrl,
+        refspecs: [`+refs/heads/${job.repository.defaultBranch}:refs/ase/default/${job.repository.defaultBranch}`],
+        ...(token ? { token } : {}),
+      });
     }
     repo = opened;
     return opened;
@@ -148,7 +160,11 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     const mine = pushed === job.commit ? await openRepo().catch(() => undefined) : undefined;
     if (mine && (await isAncestor(mine, acquired.busy.owner, job.commit))) {
       const again = await deps.locks.acquire(repository, job.device, {
-        commit: job.commit, invocation, holdMs: settings.budgetMs + settings.holdMarginMs, ownerMs: settings.ownerLeaseMs, takeOver: true,
+        commit: job.commit,
+        invocation,
+        holdMs: settings.budgetMs + settings.holdMarginMs,
+        ownerMs: settings.ownerLeaseMs,
+        takeOver: true,
       });
       if ("lock" in again) {
         lock = again.lock;
@@ -181,11 +197,12 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
 
     const opened = await openRepo();
     const state = await deps.runs.deviceState(repository, job.device);
-    const newer = state.appliedCommit && state.appliedCommit !== job.commit && (await isAncestor(opened, job.commit, state.appliedCommit))
-      ? `the newer commit ${state.appliedCommit.slice(0, 7)} is already applied to ${job.device}`
-      : state.pushedCommit && (await isAncestor(opened, job.commit, state.pushedCommit))
-        ? `the newer commit ${state.pushedCommit.slice(0, 7)} was pushed for ${job.device}`
-        : undefined;
+    const newer =
+      state.appliedCommit && state.appliedCommit !== job.commit && (await isAncestor(opened, job.commit, state.appliedCommit))
+        ? `the newer commit ${state.appliedCommit.slice(0, 7)} is already applied to ${job.device}`
+        : state.pushedCommit && (await isAncestor(opened, job.commit, state.pushedCommit))
+          ? `the newer commit ${state.pushedCommit.slice(0, 7)} was pushed for ${job.device}`
+          : undefined;
     if (newer && !lock.record.pending) {
       status.outcome = "skipped-stale";
       status.message = `skipped: ${newer}`;
@@ -195,12 +212,19 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     const text = await opened.show(job.commit, job.file);
     const parsed = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix });
     // ssh key and customData files from the same commit as the manifest.
-    const loaded = parsed && (await resolveFileResult(parsed, textReader((path) => repo!.show(job.commit, path))));
+    const loaded =
+      parsed &&
+      (await resolveFileResult(
+        parsed,
+        textReader((path) => repo!.show(job.commit, path)),
+      ));
     const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
     if (!device) {
       const problem = loaded?.invalid[0]?.errors[0];
       status.outcome = "invalid";
-      status.message = problem ? `invalid manifest: ${problem.message} (${job.file}:${problem.line ?? 1})` : `${job.file} at ${job.commit.slice(0, 7)} does not define device ${job.device}`;
+      status.message = problem
+        ? `invalid manifest: ${problem.message} (${job.file}:${problem.line ?? 1})`
+        : `${job.file} at ${job.commit.slice(0, 7)} does not define device ${job.device}`;
       return await finish();
     }
     if (state.attemptedCommit !== job.commit) await deps.runs.putDeviceState(repository, job.device, { attemptedCommit: job.commit });
@@ -213,59 +237,71 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
       const held = lock;
       const input = { manifest: device.manifest, file: device.file, lines: device.lines };
       const ctx: StepContext = {
-        port, manifest: device.manifest, windowsDriver: deps.deviceSettings.windowsDriver, vmAdmin: vmAdminFrom(deps.deviceSettings),
+        port,
+        manifest: device.manifest,
+        windowsDriver: deps.deviceSettings.windowsDriver,
+        vmAdmin: vmAdminFrom(deps.deviceSettings),
       };
       let stepNumber = 0;
-      turn = await advanceDevice({
-        observe: async () => {
-          const observed = await observe(port, deps.deviceSettings.retry);
-          ctx.release = observed.softwareVersion;
-          return observed;
-        },
-        plan: (observed) => {
-          const plan = planDevice(input, observed);
-          // A Windows VM's password setting must be there before anything is deployed.
-          if (plan.feasible) assertVmCredentials(device.manifest, plan.steps, ctx.vmAdmin);
-          return plan;
-        },
-        begin: (step) => beginStep(ctx, step),
-        continueStep: (pending) => continueStep(ctx, pending),
-        check: (ref) => port.checkOperation!(ref),
-        record: (pending) => held.update({ pending }),
-        journal: async (event: TurnEvent) => {
-          if (event.status === "started") stepNumber++;
-          await journal({
-            step: stepNumber, action: event.action, status: event.status,
-            ...(event.vm ? { vm: event.vm } : {}),
-            ...(event.deployment ? { deployment: event.deployment } : {}),
-            ...(event.action === "createVm" && event.vm ? customDataHashOf(device.manifest, event.vm) : {}),
-            ...(event.operation || event.message ? { message: [event.message, event.operation].filter(Boolean).join(" ") } : {}),
-          });
-          if (event.status === "started") {
-            deps.log?.info(`${job.device} ${event.action}${event.vm ? ` ${event.vm}` : ""}: started`);
-            // Progress a person can follow: one result write and one report per started step.
-            await deps.runs.putResult(repository, job.commit, {
-              device: job.device, file: job.file, outcome: "running", attempt: tries,
-              action: event.action, message: runningStepMessage(event.action, event.vm, new Date(now())),
+      turn = await advanceDevice(
+        {
+          observe: async () => {
+            const observed = await observe(port, deps.deviceSettings.retry);
+            ctx.release = observed.softwareVersion;
+            return observed;
+          },
+          plan: (observed) => {
+            const plan = planDevice(input, observed);
+            // A Windows VM's password setting must be there before anything is deployed.
+            if (plan.feasible) assertVmCredentials(device.manifest, plan.steps, ctx.vmAdmin);
+            return plan;
+          },
+          begin: (step) => beginStep(ctx, step),
+          continueStep: (pending) => continueStep(ctx, pending),
+          check: (ref) => port.checkOperation!(ref),
+          record: (pending) => held.update({ pending }),
+          journal: async (event: TurnEvent) => {
+            if (event.status === "started") stepNumber++;
+            await journal({
+              step: stepNumber,
+              action: event.action,
+              status: event.status,
+              ...(event.vm ? { vm: event.vm } : {}),
+              ...(event.deployment ? { deployment: event.deployment } : {}),
+              ...(event.action === "createVm" && event.vm ? customDataHashOf(device.manifest, event.vm) : {}),
+              ...(event.operation || event.message ? { message: [event.message, event.operation].filter(Boolean).join(" ") } : {}),
             });
-            await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report: ${(error as Error).message}`));
-          }
+            if (event.status === "started") {
+              deps.log?.info(`${job.device} ${event.action}${event.vm ? ` ${event.vm}` : ""}: started`);
+              // Progress a person can follow: one result write and one report per started step.
+              await deps.runs.putResult(repository, job.commit, {
+                device: job.device,
+                file: job.file,
+                outcome: "running",
+                attempt: tries,
+                action: event.action,
+                message: runningStepMessage(event.action, event.vm, new Date(now())),
+              });
+              await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report: ${(error as Error).message}`));
+            }
+          },
+          supersededBy: async () => {
+            const current = await deps.runs.deviceState(repository, job.device);
+            return current.pushedCommit && (await isAncestor(opened, job.commit, current.pushedCommit)) ? current.pushedCommit : undefined;
+          },
+          signal,
+          now,
+          sleep: sleepFor,
         },
-        supersededBy: async () => {
-          const current = await deps.runs.deviceState(repository, job.device);
-          return current.pushedCommit && (await isAncestor(opened, job.commit, current.pushedCommit)) ? current.pushedCommit : undefined;
+        {
+          commit: job.commit,
+          ...(lock.record.pending ? { pending: lock.record.pending } : {}),
+          pollMs: settings.pollMs,
+          maxDelayMs: settings.maxDelayMs,
+          inlineWaitMs: settings.inlineWaitMs,
+          deadline: turnStarted + settings.budgetMs,
         },
-        signal,
-        now,
-        sleep: sleepFor,
-      }, {
-        commit: job.commit,
-        ...(lock.record.pending ? { pending: lock.record.pending } : {}),
-        pollMs: settings.pollMs,
-        maxDelayMs: settings.maxDelayMs,
-        inlineWaitMs: settings.inlineWaitMs,
-        deadline: turnStarted + settings.budgetMs,
-      });
+      );
     } catch (err) {
       const error = translateError(err, job.device);
       turn = isRefusal(error)
@@ -294,7 +330,11 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
           status.deviceState = { outcome: "failed" };
         } else {
           requeueAfter(turn.delayMs, `waiting for ${turn.pending.action}${turn.pending.vm ? ` ${turn.pending.vm}` : ""}`, { waits: job.waits + 1 });
-          status.pendingStep = { action: turn.pending.action, ...(turn.pending.vm ? { vm: turn.pending.vm } : {}), startedAt: new Date(turn.pending.startedAt) };
+          status.pendingStep = {
+            action: turn.pending.action,
+            ...(turn.pending.vm ? { vm: turn.pending.vm } : {}),
+            startedAt: new Date(turn.pending.startedAt),
+          };
         }
         break;
       case "continue":
@@ -324,7 +364,9 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
         status.action = turn.action;
         status.stepsDone = turn.stepsDone;
         if (turn.transient && tries < attempt.maxAttempts) {
-          requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed: ${turn.code}`, { failures: tries });
+          requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed: ${turn.code}`, {
+            failures: tries,
+          });
           status.report = true;
         } else {
           status.outcome = "failed";
@@ -339,7 +381,8 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     // Storage or git failing under us: a failure of this try, requeued like any other.
     const error = translateError(err, job.device);
     status.message = `${error.code}: ${error.message}`;
-    if (tries < attempt.maxAttempts && lock) requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed`, { failures: tries });
+    if (tries < attempt.maxAttempts && lock)
+      requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed`, { failures: tries });
     else {
       status.outcome = "failed";
       status.deviceState = { outcome: "failed" };
@@ -352,18 +395,29 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     try {
       if (status.outcome === "failed" && lock) {
         // Never "failed" when the device is in fact converged at this commit.
-        status.outcome = await convergedAnyway().then((yes) => (yes ? "converged" : "failed"), () => "failed" as const);
+        status.outcome = await convergedAnyway().then(
+          (yes) => (yes ? "converged" : "failed"),
+          () => "failed" as const,
+        );
         if (status.outcome === "converged") status.deviceState = { appliedCommit: job.commit, attemptedCommit: job.commit, outcome: "converged" };
       }
       if (status.deviceState) await deps.runs.putDeviceState(repository, job.device, status.deviceState);
       if (status.requeue) {
         // A failed try is history too: `history DEVICE` shows every one.
-        if (status.requeue.job.failures > job.failures) await journal({ step: 0, action: "try", status: "failed", ...(status.message ? { message: status.message } : {}) });
+        if (status.requeue.job.failures > job.failures)
+          await journal({ step: 0, action: "try", status: "failed", ...(status.message ? { message: status.message } : {}) });
         await deps.requeue(APPLY_QUEUE, status.requeue.job, status.requeue.delaySeconds);
         if (status.report) {
           await deps.runs.putResult(repository, job.commit, {
-            device: job.device, file: job.file, outcome: status.requeue.reason.startsWith("try") ? "pending" : "running", attempt: tries,
-            message: status.message ?? (status.pendingStep ? runningStepMessage(status.pendingStep.action, status.pendingStep.vm, status.pendingStep.startedAt) : status.requeue.reason),
+            device: job.device,
+            file: job.file,
+            outcome: status.requeue.reason.startsWith("try") ? "pending" : "running",
+            attempt: tries,
+            message:
+              status.message ??
+              (status.pendingStep
+                ? runningStepMessage(status.pendingStep.action, status.pendingStep.vm, status.pendingStep.startedAt)
+                : status.requeue.reason),
           });
         }
         deps.log?.info(`${job.device}@${job.commit.slice(0, 7)}: ${status.requeue.reason}; back in ${status.requeue.delaySeconds} s`);
@@ -371,13 +425,18 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
       }
       if (status.outcome === "requeued") return { outcome: "requeued", reason: "lock lost", delaySeconds: 0 };
       await deps.runs.putResult(repository, job.commit, {
-        device: job.device, file: job.file, outcome: status.outcome, attempt: tries,
+        device: job.device,
+        file: job.file,
+        outcome: status.outcome,
+        attempt: tries,
         ...(status.message ? { message: status.message } : {}),
         ...(status.action ? { action: status.action } : {}),
         ...(status.stepsDone !== undefined ? { stepsDone: status.stepsDone } : {}),
       });
       await journal({ step: 0, action: "outcome", status: status.outcome, ...(status.message ? { message: status.message } : {}) });
-      await deps.report(repository, job.commit).catch((error: unknown) => deps.log?.warn(`report for ${repository}@${job.commit}: ${(error as Error).message}`));
+      await deps
+        .report(repository, job.commit)
+        .catch((error: unknown) => deps.log?.warn(`report for ${repository}@${job.commit}: ${(error as Error).message}`));
       return { outcome: status.outcome, ...(status.message ? { message: status.message } : {}) };
     } finally {
       await lock?.release({ keepOwner: status.keepOwner });
@@ -387,7 +446,12 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
   async function convergedAnyway(): Promise<boolean> {
     if (!repo) return false;
     const text = await repo.show(job.commit, job.file);
-    const device = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix }).devices.find((d) => d.manifest.metadata.name === job.device);
+    const device =
+      text === undefined
+        ? undefined
+        : parseManifestText(text, job.file, { credentialPrefix: deps.deviceSettings.credentialPrefix }).devices.find(
+            (d) => d.manifest.metadata.name === job.device,
+          );
     if (!device) return false;
     const { port } = deps.connect(device.manifest);
     try {

@@ -53,7 +53,11 @@ export interface FleetOptions {
   makePort?: PortFactory;
 }
 
-export async function observeFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: FleetOptions = {}): Promise<FleetObservation> {
+export async function observeFleet(
+  devices: readonly DeviceTarget[],
+  settings: DeviceSettings,
+  options: FleetOptions = {},
+): Promise<FleetObservation> {
   const out: FleetObservation = { devices: keyedRecord(), errors: keyedRecord() };
   await mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ manifest }) => {
     const name = manifest.metadata.name;
@@ -74,7 +78,12 @@ export interface ApplyFleetOptions extends FleetOptions {
 
 /** Failures that mean "this device may not be touched as configured", not "it broke". */
 export function isRefusal(error: { code: string }): boolean {
-  return error.code === "ENDPOINT_NOT_ALLOWED" || error.code === "NO_ARM_SPEC" || error.code === "MISSING_CREDENTIAL" || error.code === "CREDENTIAL_NOT_ALLOWED";
+  return (
+    error.code === "ENDPOINT_NOT_ALLOWED" ||
+    error.code === "NO_ARM_SPEC" ||
+    error.code === "MISSING_CREDENTIAL" ||
+    error.code === "CREDENTIAL_NOT_ALLOWED"
+  );
 }
 
 export async function applyFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: ApplyFleetOptions): Promise<ApplyResult[]> {
@@ -100,7 +109,10 @@ export async function applyFleet(devices: readonly DeviceTarget[], settings: Dev
       const error = translateError(err, name);
       const refused = isRefusal(error);
       return {
-        device: name, file: target.file, status: refused ? "refused" : "failed", stepsDone: 0,
+        device: name,
+        file: target.file,
+        status: refused ? "refused" : "failed",
+        stepsDone: 0,
         error: { code: error.code, message: error.message, transient: error.transient },
       } satisfies ApplyResult;
     }

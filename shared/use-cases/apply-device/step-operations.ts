@@ -9,7 +9,14 @@ import type { PlanStep } from "../../core/plan/types.js";
 import { DeviceError } from "../../adapters/device/errors.js";
 import type { DeviceAction, DevicePort, OperationRef } from "../../ports/device.js";
 import {
-  type VmAdmin, createVmTemplate, extensionDeploymentName, extensionParameters, gpuExtensionTemplate, nicName, vmDeploymentName, vmParameters,
+  type VmAdmin,
+  createVmTemplate,
+  extensionDeploymentName,
+  extensionParameters,
+  gpuExtensionTemplate,
+  nicName,
+  vmDeploymentName,
+  vmParameters,
 } from "../../core/device/templates.js";
 
 export interface StepContext {
@@ -55,9 +62,17 @@ export async function beginStep(ctx: StepContext, step: PlanStep): Promise<StepS
     }
     case "installGpuExtension": {
       const spec = manifest.spec.virtualMachines.find((v) => v.name === vm);
-      const ref = await deploy.call(port, extensionDeploymentName(vm), gpuExtensionTemplate, extensionParameters({
-        vm, osType: spec?.os?.type ?? "Linux", release: ctx.release, windowsDriver: ctx.windowsDriver,
-      }));
+      const ref = await deploy.call(
+        port,
+        extensionDeploymentName(vm),
+        gpuExtensionTemplate,
+        extensionParameters({
+          vm,
+          osType: spec?.os?.type ?? "Linux",
+          release: ctx.release,
+          windowsDriver: ctx.windowsDriver,
+        }),
+      );
       return { ref };
     }
     case "deleteVm": {
@@ -95,7 +110,11 @@ export async function continueStep(ctx: StepContext, pending: { action: string; 
     const now = await ctx.port.softwareVersion();
     const target = ctx.manifest.spec.softwareVersion;
     if (target && now !== target) {
-      throw new DeviceError("UPDATE_DID_NOT_REACH_TARGET", `after installing updates the device runs ${now ?? "an unknown release"}, not ${target}`, false);
+      throw new DeviceError(
+        "UPDATE_DID_NOT_REACH_TARGET",
+        `after installing updates the device runs ${now ?? "an unknown release"}, not ${target}`,
+        false,
+      );
     }
   }
   return { done: true };

@@ -17,7 +17,12 @@ export interface CheckOptions {
 export async function checkDevice(input: AssessInput, settings: DeviceSettings, options: CheckOptions = {}): Promise<DeviceDriftReport> {
   const name = input.manifest.metadata.name;
   try {
-    const { observed, reads } = await withDevice(input.manifest, settings, ({ port }) => observeForDrift(port, input.manifest, settings.retry), options.makePort);
+    const { observed, reads } = await withDevice(
+      input.manifest,
+      settings,
+      ({ port }) => observeForDrift(port, input.manifest, settings.retry),
+      options.makePort,
+    );
     return { ...assessObserved(input, observed), reads };
   } catch (err) {
     const error = translateError(err, name);

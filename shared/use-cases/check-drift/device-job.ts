@@ -50,18 +50,35 @@ export async function runDriftDeviceJob(deps: DriftJobDeps, job: DriftDeviceJob)
   }
   const text = await repo.show(job.commit, job.file);
   const parsed = text === undefined ? undefined : parseManifestText(text, job.file, { credentialPrefix: deps.device.credentialPrefix });
-  const loaded = parsed && (await resolveFileResult(parsed, textReader((path) => repo.show(job.commit, path))));
+  const loaded =
+    parsed &&
+    (await resolveFileResult(
+      parsed,
+      textReader((path) => repo.show(job.commit, path)),
+    ));
   const device = loaded?.devices.find((d) => d.manifest.metadata.name === job.device);
 
   let report: DeviceDriftReport;
   if (!device) {
     const message = `${job.file} at ${job.commit.slice(0, 7)} does not define a valid device ${job.device}`;
-    report = { device: job.device, file: job.file, status: "skipped", drift: [], remediation: { policy: "report", action: "none", reason: message }, error: { code: "INVALID_MANIFEST", message, transient: false } };
+    report = {
+      device: job.device,
+      file: job.file,
+      status: "skipped",
+      drift: [],
+      remediation: { policy: "report", action: "none", reason: message },
+      error: { code: "INVALID_MANIFEST", message, transient: false },
+    };
   } else {
     report = await checkDevice({ manifest: device.manifest, file: job.file, lines: device.lines }, deps.device, { makePort: deps.makePort });
   }
 
-  const issue = await syncDriftIssue(deps.github, { repo: parseRepoRef(repository), report, defaultBranch: job.repository.defaultBranch, known: job.issue });
+  const issue = await syncDriftIssue(deps.github, {
+    repo: parseRepoRef(repository),
+    report,
+    defaultBranch: job.repository.defaultBranch,
+    known: job.issue,
+  });
 
   if (report.remediation.action === "remediate") {
     await deps.enqueueApply({
@@ -74,12 +91,16 @@ export async function runDriftDeviceJob(deps: DriftJobDeps, job: DriftDeviceJob)
       device: job.device,
       file: job.file,
       reason: "drift-remediation",
-      requeues: 0, failures: 0, waits: 0,
+      requeues: 0,
+      failures: 0,
+      waits: 0,
     });
   }
 
   const codes = [...new Set(report.drift.map((d) => d.code))];
-  deps.log?.info(`drift ${job.device}: ${report.status}${codes.length ? ` (${codes.join(", ")})` : ""}; issue ${issue.action}${issue.number ? ` #${issue.number}` : ""}; remediation ${report.remediation.action}`);
+  deps.log?.info(
+    `drift ${job.device}: ${report.status}${codes.length ? ` (${codes.join(", ")})` : ""}; issue ${issue.action}${issue.number ? ` #${issue.number}` : ""}; remediation ${report.remediation.action}`,
+  );
   const recorded = await deps.runs.putResult(job.runId, {
     repository,
     device: job.device,

@@ -20,7 +20,9 @@ const DEVICE_MARKER = /<!-- ase-gitops:drift device=([a-z0-9-]+) -->/;
 export const driftMarker = (device: string) => `<!-- ase-gitops:drift device=${device} -->`;
 
 /** The GitHub calls drift issues need (all optional on GitHubPort, required here). */
-export type DriftGitHub = Required<Pick<GitHubPort, "listIssuesByLabel" | "findIssueByMarker" | "createIssue" | "updateIssue" | "closeIssue" | "createIssueComment">>;
+export type DriftGitHub = Required<
+  Pick<GitHubPort, "listIssuesByLabel" | "findIssueByMarker" | "createIssue" | "updateIssue" | "closeIssue" | "createIssueComment">
+>;
 
 export function driftGitHub(port: GitHubPort): DriftGitHub {
   const { listIssuesByLabel, findIssueByMarker, createIssue, updateIssue, closeIssue } = port;
@@ -59,7 +61,13 @@ export function renderDriftIssue(report: DeviceDriftReport, defaultBranch: strin
     );
   }
   const action = report.remediation.action === "remediate" ? "🔧 **Auto-remediation:** an apply job was queued" : "📝 **Reported only:**";
-  lines.push(`${action} ${inline(report.remediation.reason)}.`, "", CLAIM_RULES_NOTE, "", "<sub>Kept up to date by ase-gitops drift checks; closed automatically when a check finds the device converged.</sub>");
+  lines.push(
+    `${action} ${inline(report.remediation.reason)}.`,
+    "",
+    CLAIM_RULES_NOTE,
+    "",
+    "<sub>Kept up to date by ase-gitops drift checks; closed automatically when a check finds the device converged.</sub>",
+  );
   const content = `${title}\n${lines.join("\n")}`;
   const hash = createHash("sha256").update(content).digest("hex").slice(0, 32);
   return { title, body: `${lines.join("\n")}\n<!-- ase-gitops:drift-hash ${hash} -->\n`, hash };
@@ -107,9 +115,13 @@ export async function syncDriftIssue(github: DriftGitHub, input: IssueSyncInput)
   if (report.status === "skipped") return { action: "none" };
   if (report.status === "converged") {
     // Only a device known to have an open issue costs a call; converged ones without are free.
-    const known = input.known === undefined ? await find() : input.known ?? undefined;
+    const known = input.known === undefined ? await find() : (input.known ?? undefined);
     if (!known || known.state === "closed") return { action: "none", ...(known ? { number: known.number } : {}) };
-    await github.closeIssue(repo, known.number, `✅ A drift check found ${code(report.device)} converged with ${code(report.file)} on ${code(input.defaultBranch)}: closing.`);
+    await github.closeIssue(
+      repo,
+      known.number,
+      `✅ A drift check found ${code(report.device)} converged with ${code(report.file)} on ${code(input.defaultBranch)}: closing.`,
+    );
     return { action: "closed", number: known.number };
   }
   const rendered = renderDriftIssue(report, input.defaultBranch);

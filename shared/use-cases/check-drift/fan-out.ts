@@ -78,16 +78,23 @@ async function prepare(deps: FanOutDeps, target: RepositoryTarget, selector: Dri
   }
   const prefix = (file: string) => (deps.fleetPath ? `${deps.fleetPath}/${file}` : file);
   const { unique: once, duplicates } = splitDuplicates(fleet.devices);
-  for (const i of fleet.invalid) result.invalid.push({ repository: repository.fullName, name: i.name, file: prefix(i.file), message: i.errors[0]?.message ?? "invalid manifest" });
+  for (const i of fleet.invalid)
+    result.invalid.push({ repository: repository.fullName, name: i.name, file: prefix(i.file), message: i.errors[0]?.message ?? "invalid manifest" });
   for (const d of duplicates) {
-    result.invalid.push({ repository: repository.fullName, name: d.manifest.metadata.name, file: prefix(d.file), message: "DUPLICATE_DEVICE: defined more than once" });
+    result.invalid.push({
+      repository: repository.fullName,
+      name: d.manifest.metadata.name,
+      file: prefix(d.file),
+      message: "DUPLICATE_DEVICE: defined more than once",
+    });
   }
   const unique = once.map((d) => ({ ...d, file: prefix(d.file) }));
   const { selected, unknown } = selectDevices(unique, selector);
   result.unknown.push(...unknown);
   result.matched += selected.length;
   // One listing per run (bounded: at most one issue per device ever) instead of a search per device.
-  const issues = selected.length > 0 ? indexDriftIssues(await target.github.listIssuesByLabel(parseRepoRef(repository.fullName), DRIFT_LABEL)) : new Map();
+  const issues =
+    selected.length > 0 ? indexDriftIssues(await target.github.listIssuesByLabel(parseRepoRef(repository.fullName), DRIFT_LABEL)) : new Map();
   return { target, commit, devices: selected, issues };
 }
 
@@ -96,7 +103,12 @@ export async function startDriftRun(deps: FanOutDeps, request: FanOutRequest): P
   const prepared: Prepared[] = [];
   for (const target of request.targets) prepared.push(await prepare(deps, target, request.selector, result));
   const total = prepared.reduce((sum, p) => sum + p.devices.length, 0);
-  await deps.runs.createRun({ runId: request.runId, trigger: request.trigger, repositories: request.targets.map((t) => t.repository.fullName), total });
+  await deps.runs.createRun({
+    runId: request.runId,
+    trigger: request.trigger,
+    repositories: request.targets.map((t) => t.repository.fullName),
+    total,
+  });
   for (const p of prepared) {
     for (const device of p.devices) {
       const name = device.manifest.metadata.name;
@@ -117,7 +129,10 @@ export async function startDriftRun(deps: FanOutDeps, request: FanOutRequest): P
     }
   }
   // A run with nothing to check is complete now; otherwise the job with the last result says so.
-  if (total === 0) deps.log?.info(summaryLine({ checked: 0, converged: 0, drifted: 0, unreachable: 0, skipped: 0 }, `run ${request.runId} (${request.trigger})`));
-  deps.log?.info(`drift run ${request.runId} (${request.trigger}): ${result.queued} device check(s) queued${result.unknown.length ? `, unknown: ${result.unknown.join(", ")}` : ""}${result.invalid.length ? `, ${result.invalid.length} invalid manifest(s)` : ""}`);
+  if (total === 0)
+    deps.log?.info(summaryLine({ checked: 0, converged: 0, drifted: 0, unreachable: 0, skipped: 0 }, `run ${request.runId} (${request.trigger})`));
+  deps.log?.info(
+    `drift run ${request.runId} (${request.trigger}): ${result.queued} device check(s) queued${result.unknown.length ? `, unknown: ${result.unknown.join(", ")}` : ""}${result.invalid.length ? `, ${result.invalid.length} invalid manifest(s)` : ""}`,
+  );
   return result;
 }

@@ -22,9 +22,16 @@ export const MAX_DRIFT_BODY_BYTES = 1024 * 1024;
 
 export const DriftRequest = DriftSelector.extend({
   /** Only this configured repository (default: every configured one). */
-  repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/).optional(),
+  repository: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+$/)
+    .optional(),
   /** Seconds to wait for the device checks (default ASE_GITOPS_DRIFT_WAIT_SECONDS; 0 = answer right after queueing). */
-  wait: z.number({ error: "must be a number of seconds from 0 to 220" }).min(0, "must be a number of seconds from 0 to 220").max(220, "must be a number of seconds from 0 to 220").optional(),
+  wait: z
+    .number({ error: "must be a number of seconds from 0 to 220" })
+    .min(0, "must be a number of seconds from 0 to 220")
+    .max(220, "must be a number of seconds from 0 to 220")
+    .optional(),
 });
 export type DriftRequest = z.infer<typeof DriftRequest>;
 
@@ -60,7 +67,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpInput): Promise<DriftHttpResult> {
   if (Buffer.byteLength(input.rawBody, "utf8") > MAX_DRIFT_BODY_BYTES) return error(413, "too-large", "body larger than 1 MiB");
   if (input.queryNames.length > 0) {
-    return error(400, "bad-request", "query parameters are not accepted: put them in the signed JSON body, e.g. {\"wait\":0}");
+    return error(400, "bad-request", 'query parameters are not accepted: put them in the signed JSON body, e.g. {"wait":0}');
   }
   const auth = await verifyDriftRequest(deps.secrets, input.rawBody, input.header, deps.now?.() ?? Date.now());
   if (!auth.ok) return error(401, "unauthorized", auth.message);
@@ -80,7 +87,9 @@ export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpIn
   if (request.repository && !isAllowed(deps.repositories, request.repository)) {
     return error(403, "repository-not-allowed", `repository ${request.repository} is not configured for ase-gitops`);
   }
-  const repositories = request.repository ? deps.repositories.filter((r) => r.toLowerCase() === request.repository!.toLowerCase()) : deps.repositories;
+  const repositories = request.repository
+    ? deps.repositories.filter((r) => r.toLowerCase() === request.repository!.toLowerCase())
+    : deps.repositories;
 
   // The signature is unique to this timestamp and body: seen before, it is a replay.
   const replayKey = auth.signature.slice("sha256=".length).toLowerCase();
@@ -108,11 +117,21 @@ export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpIn
     return error(status, "unavailable", `cannot start the drift run (${e.code ?? "ERROR"}); see the controller's logs`);
   }
   if (started.unknown.length > 0 && started.queued === 0) {
-    return { status: 404, body: { outcome: "unknown-devices", message: `no manifest on the default branch defines ${started.unknown.join(", ")}`, runId, unknown: started.unknown } };
+    return {
+      status: 404,
+      body: {
+        outcome: "unknown-devices",
+        message: `no manifest on the default branch defines ${started.unknown.join(", ")}`,
+        runId,
+        unknown: started.unknown,
+      },
+    };
   }
   // A selector that matches nothing is a mistake (a typo in a label), not "0 checked, all fine".
   if (request.labels && started.matched === 0) {
-    const labels = Object.entries(request.labels).map(([k, v]) => `${k}=${v}`).join(", ");
+    const labels = Object.entries(request.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
     return { status: 404, body: { outcome: "no-matching-devices", message: `no device on the default branch has the labels ${labels}`, runId } };
   }
 
@@ -125,6 +144,14 @@ export async function handleDriftRequest(deps: DriftHttpDeps, input: DriftHttpIn
   view = await viewRun(deps.fanOut.runs, runId, true);
   return {
     status: view.complete ? 200 : 202,
-    body: { runId, trigger: "http", complete: view.complete, summary: view.summary, devices: view.devices satisfies DriftRunResultRow[], unknown: started.unknown, invalid: started.invalid },
+    body: {
+      runId,
+      trigger: "http",
+      complete: view.complete,
+      summary: view.summary,
+      devices: view.devices satisfies DriftRunResultRow[],
+      unknown: started.unknown,
+      invalid: started.invalid,
+    },
   };
 }

@@ -12,7 +12,11 @@ import { driftGitHub } from "./drift-issue.js";
 import { DriftError } from "../../core/drift/errors.js";
 import type { RepositoryTarget } from "./fan-out.js";
 
-export async function resolveTargets(clients: GitHubClients, repositories: readonly string[], cloneUrls: CloneUrlPolicy): Promise<RepositoryTarget[]> {
+export async function resolveTargets(
+  clients: GitHubClients,
+  repositories: readonly string[],
+  cloneUrls: CloneUrlPolicy,
+): Promise<RepositoryTarget[]> {
   const targets: RepositoryTarget[] = [];
   for (const fullName of repositories) {
     const installationId = await clients.installationFor?.(fullName);

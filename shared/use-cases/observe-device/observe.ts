@@ -40,9 +40,7 @@ export async function observe(port: DevicePort, retry: RetryOptions = DEFAULT_RE
       ...(vm.customDataSha256 !== undefined ? { customDataSha256: vm.customDataSha256 } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const vmGpus = virtualMachines
-    .filter((vm) => vm.powerState !== "deallocated")
-    .reduce((sum, vm) => sum + gpusOfSize(vm.size), 0);
+  const vmGpus = virtualMachines.filter((vm) => vm.powerState !== "deallocated").reduce((sum, vm) => sum + gpusOfSize(vm.size), 0);
   const kubernetesGpus = role.configured ? Math.max(0, capacity.used - vmGpus) : 0;
   return ObservedDevice.parse({
     ...(softwareVersion ? { softwareVersion } : {}),

@@ -20,7 +20,14 @@ import { checkOutputs, conclusionOf } from "../../core/report/check-output.js";
 import { decideObservation, trustNotes } from "../../core/trust/endpoint-trust.js";
 import type { PlanJob } from "../../core/messages/jobs.js";
 import type { ObservePort } from "../../ports/observe.js";
-import { buildPlanComment, detailsText, nothingToPlanComment, PLAN_MARKER, type PlanComment, readCommentMeta } from "../../core/report/plan-comment.js";
+import {
+  buildPlanComment,
+  detailsText,
+  nothingToPlanComment,
+  PLAN_MARKER,
+  type PlanComment,
+  readCommentMeta,
+} from "../../core/report/plan-comment.js";
 import { type CheckConclusion, type CheckRunOutput, type GitHubPort, parseRepoRef, type RepoRef } from "../../ports/github.js";
 import { PLAN_CHECK_NAME } from "../accept-webhook/webhook-router.js";
 
@@ -81,7 +88,9 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
   // A retry of this job picks up the check run its earlier attempt left in progress.
   const resumed =
     attempt.attempt > 1
-      ? (await deps.github.listCheckRuns(repo, pr.headSha, PLAN_CHECK_NAME)).find((run) => run.status !== "completed" && run.externalId === job.deliveryId)
+      ? (await deps.github.listCheckRuns(repo, pr.headSha, PLAN_CHECK_NAME)).find(
+          (run) => run.status !== "completed" && run.externalId === job.deliveryId,
+        )
       : undefined;
   // Check runs need a GitHub App token; with a personal access token GitHub answers 403.
   // Then the comment alone carries the plan (and the log says why there is no check).
@@ -137,7 +146,10 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
       const message = (error as Error).message ?? String(error);
       await updateCheck({
         conclusion: "failure",
-        output: { title: "Could not plan", summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n${codeBlock(message.slice(0, 2000))}` },
+        output: {
+          title: "Could not plan",
+          summary: `ase-gitops could not plan this commit${transient ? ` after ${attempt.attempt} attempts` : ""}:\n\n${codeBlock(message.slice(0, 2000))}`,
+        },
       }).catch(() => undefined);
     }
     throw error;
@@ -232,7 +244,9 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
     const removed = await removedDevices(cache, fetched.mergeBase, changes, headFleet, folder);
     if (removed.length > 0) {
       const names = removed.slice(0, 8).map(code).join(", ");
-      notes.push(`Removed from the fleet: ${names}${removed.length > 8 ? ` and ${removed.length - 8} more` : ""}. Their manifests are deleted in this pull request, so ase-gitops stops planning and reconciling them; nothing on the devices is deleted.`);
+      notes.push(
+        `Removed from the fleet: ${names}${removed.length > 8 ? ` and ${removed.length - 8} more` : ""}. Their manifests are deleted in this pull request, so ase-gitops stops planning and reconciling them; nothing on the devices is deleted.`,
+      );
     }
     const rollout = devices.length > 0 ? rolloutOf(headFleet, new Set(devices.map((d) => d.name))) : undefined;
     return { plan: { devices, summary: summarize(devices), ...(rollout ? { rollout } : {}) }, notes };

@@ -52,7 +52,11 @@ export async function fetchPullRequest(repo: CachedRepo, refs: PullRequestRefs, 
     }
   }
   if (!(await repo.hasCommit(refs.headSha))) {
-    throw new GitError("GIT_COMMIT_MISSING", `head commit ${refs.headSha} of pull request #${refs.number} is not fetchable (force-pushed away?)`, false);
+    throw new GitError(
+      "GIT_COMMIT_MISSING",
+      `head commit ${refs.headSha} of pull request #${refs.number} is not fetchable (force-pushed away?)`,
+      false,
+    );
   }
   const defaultTip = await repo.resolve(local.default);
   const baseTip = refs.baseRef === refs.defaultBranch ? defaultTip : await repo.resolve(local.base);

@@ -94,14 +94,19 @@ export function createRunReporter(deps: ReportDeps): (repository: string, commit
       // progress update was on its way: put the final state back over it.
       if ((await deps.runs.getRun(repository, commit))?.completed) {
         const final = await deps.runs.results(repository, commit);
-        await deps.github.updateCheckRun(repo, run.checkRunId, { status: "completed", conclusion: conclusionFor(final), output: renderApplyReport(run, final) });
+        await deps.github.updateCheckRun(repo, run.checkRunId, {
+          status: "completed",
+          conclusion: conclusionFor(final),
+          output: renderApplyReport(run, final),
+        });
       }
       return;
     }
     if (!(await deps.runs.claimCompletion(repository, commit))) return;
     lastUpdate.delete(key);
     const conclusion = conclusionFor(results);
-    const checkRunId = run.checkRunId ?? (await deps.github.createCheckRun(repo, { name: APPLY_CHECK_NAME, headSha: commit, status: "in_progress" })).id;
+    const checkRunId =
+      run.checkRunId ?? (await deps.github.createCheckRun(repo, { name: APPLY_CHECK_NAME, headSha: commit, status: "in_progress" })).id;
     await deps.github.updateCheckRun(repo, checkRunId, { status: "completed", conclusion, output });
     if (results.length === 0) return;
     const link = run.checkRunUrl ? `[${APPLY_CHECK_NAME}](${run.checkRunUrl})` : `the \`${APPLY_CHECK_NAME}\` check run of ${commit.slice(0, 7)}`;

@@ -64,7 +64,10 @@ export async function findAffectedDevices(deps: ReconcileDeps, job: ReconcileJob
   let after: FleetLoad;
   try {
     const root = deps.fleetPath ? join(worktree.path, deps.fleetPath) : worktree.path;
-    after = toRepoPaths(await loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] })), deps.fleetPath);
+    after = toRepoPaths(
+      await loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] })),
+      deps.fleetPath,
+    );
   } finally {
     await worktree.dispose();
   }
@@ -95,7 +98,8 @@ export async function runReconcileJob(deps: ReconcileDeps, job: ReconcileJob): P
     if (!finished(ref.device)) await deps.runs.putResult(repository, job.after, { ...ref, outcome: "unmanaged" });
   }
   for (const ref of affected.invalid) {
-    if (!finished(ref.device)) await deps.runs.putResult(repository, job.after, { device: ref.device, file: ref.file, outcome: "invalid", message: ref.message });
+    if (!finished(ref.device))
+      await deps.runs.putResult(repository, job.after, { device: ref.device, file: ref.file, outcome: "invalid", message: ref.message });
   }
   const toApply = affected.apply.filter((ref) => !finished(ref.device));
   for (const ref of toApply) {
@@ -133,7 +137,9 @@ export async function runReconcileJob(deps: ReconcileDeps, job: ReconcileJob): P
       waits: 0,
     });
   }
-  deps.log?.info(`push ${job.after.slice(0, 7)}: ${toApply.length} apply job(s), ${affected.unmanaged.length} unmanaged, ${affected.invalid.length} invalid`);
+  deps.log?.info(
+    `push ${job.after.slice(0, 7)}: ${toApply.length} apply job(s), ${affected.unmanaged.length} unmanaged, ${affected.invalid.length} invalid`,
+  );
   // Nothing to apply (or only reports): the run can complete now.
   if (toApply.length === 0) await deps.report(repository, job.after);
   return { commit: job.after, apply: toApply.length, unmanaged: affected.unmanaged.length, invalid: affected.invalid.length };
