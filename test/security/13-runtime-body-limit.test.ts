@@ -139,7 +139,9 @@ describe("local runtime: request bodies", () => {
     // come first and close the connection) and is never buffered as a body (no 413).
     const rest = Buffer.alloc(LIMIT + 1024 * 1024, "x");
     const exchange = await rawExchange(head(["Content-Length: 2"]), [Buffer.from("{}"), rest]);
-    expect(["400", "401"]).toContain(statusOf(exchange.response));
+    // Or no answer at all: the server closes on the stray bytes while the client still
+    // writes, and TCP's reset then drops the 400 before the client reads it (seen on Node 22).
+    expect(["400", "401", undefined]).toContain(statusOf(exchange.response));
     expect(exchange.response).not.toMatch(/ 413 /);
     expect(exchange.closed).toBe(true);
     expect(exchange.elapsedMs).toBeLessThan(5_000);
