@@ -1,7 +1,7 @@
 /** `ase-gitops plan PATH [--observed FILE] [--format json|markdown]` (contract.md §4). */
 import { type Command, Option } from "commander";
 import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../core/manifest/credential-name.js";
-import { FleetPathError, loadFleet } from "../core/manifest/load.js";
+import { type FleetLoad, FleetPathError, loadFleet } from "../core/manifest/load.js";
 import type { ObservedState } from "../core/plan/observed.js";
 import { planFleet, summarize } from "../core/plan/planner.js";
 import type { Plan } from "../core/plan/types.js";
@@ -43,6 +43,17 @@ function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan 
   return { ...plan, devices, summary: summarize(devices) };
 }
 
+/** The fleet under `path` with the credential namespace of `env`; usage problems are CliErrors. */
+export async function loadFleetForCli(path: string, env: Readonly<Record<string, string | undefined>>): Promise<FleetLoad> {
+  const prefix = credentialPrefix(env);
+  const prefixProblem = credentialPrefixProblem(prefix);
+  if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
+  return loadFleet(path, { credentialPrefix: prefix }).catch((error: unknown) => {
+    if (error instanceof FleetPathError) throw new CliError(error.message);
+    throw error;
+  });
+}
+
 /** `env` holds the settings the plan reads: ASE_GITOPS_CREDENTIAL_PREFIX (the device credential namespace). */
 export async function runPlan(
   path: string,
@@ -52,13 +63,7 @@ export async function runPlan(
   env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<void> {
   if (options.live && options.observed) throw new CliError("use either --observed or --live, not both");
-  const prefix = credentialPrefix(env);
-  const prefixProblem = credentialPrefixProblem(prefix);
-  if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
-  const fleet = await loadFleet(path, { credentialPrefix: prefix }).catch((error: unknown) => {
-    if (error instanceof FleetPathError) throw new CliError(error.message);
-    throw error;
-  });
+  const fleet = await loadFleetForCli(path, env);
   let observed: ObservedState = { devices: {} };
   const notes: string[] = [];
   let unreachable = keyedRecord<string>();

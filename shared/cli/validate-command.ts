@@ -5,11 +5,10 @@
  * every manifest is valid, 2 when one is not, 1 for bad usage.
  */
 import { type Command, Option } from "commander";
-import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../core/manifest/credential-name.js";
-import { FleetPathError, loadFleet } from "../core/manifest/load.js";
 import { planFleet } from "../core/plan/planner.js";
 import type { PlanError, PlanWarning } from "../core/plan/types.js";
-import { type CliContext, CliError, EXIT } from "./cli-context.js";
+import { type CliContext, EXIT } from "./cli-context.js";
+import { loadFleetForCli } from "./plan-command.js";
 
 export interface ValidateOptions {
   format: "text" | "json";
@@ -41,13 +40,7 @@ export async function runValidate(
   ctx: CliContext,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
-  const prefix = credentialPrefix(env);
-  const prefixProblem = credentialPrefixProblem(prefix);
-  if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
-  const fleet = await loadFleet(path, { credentialPrefix: prefix }).catch((error: unknown) => {
-    if (error instanceof FleetPathError) throw new CliError(error.message);
-    throw error;
-  });
+  const fleet = await loadFleetForCli(path, env);
   // Planned as new devices: every error left is one the manifests alone cause.
   const plan = planFleet(fleet);
   const problems = plan.devices.flatMap((d) => [

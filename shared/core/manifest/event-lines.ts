@@ -7,6 +7,7 @@
  */
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE } from "js-yaml";
 import type { ManifestLines } from "./load.js";
+import { manifestLinesFrom } from "./manifest-lines.js";
 import type { DocPath } from "./yaml-lines.js";
 import type { EdgeDevice } from "./schema.js";
 
@@ -104,31 +105,6 @@ export function linesFromEvents(text: string, index: number, manifest: EdgeDevic
     if (node.block) unplaceable = true;
     return lineOf(starts, node.start);
   };
-  const lines: ManifestLines = {
-    document: line([]),
-    name: line(["metadata", "name"]),
-    gpu: line(["spec", "gpu"]),
-    softwareVersion: line(["spec", "softwareVersion"]),
-    kubernetes: line(["spec", "kubernetes"]),
-    allowReconfigure: line(["spec", "kubernetes", "allowReconfigure"]),
-    // The same rules as the positional path (load.ts manifestLines): fields a VM does not set
-    // point at its name.
-    vms: manifest.spec.virtualMachines.map((spec, index) => {
-      const vm = ["spec", "virtualMachines", index];
-      const name = line([...vm, "name"]);
-      const lineIf = (present: unknown, path: DocPath) => (present === undefined ? name : line(path));
-      return {
-        name,
-        size: line([...vm, "size"]),
-        os: line([...vm, "os"]),
-        powerState: line([...vm, "powerState"]),
-        login: lineIf(spec.login, [...vm, "login"]),
-        network: lineIf(spec.network, [...vm, "network"]),
-        privateIP: lineIf(spec.network?.privateIP, [...vm, "network", "privateIP"]),
-        customData: lineIf(spec.customData, [...vm, "customData"]),
-        sshKeys: (spec.ssh?.publicKeys ?? []).map((_, k) => line([...vm, "ssh", "publicKeys", k])),
-      };
-    }),
-  };
+  const lines = manifestLinesFrom(manifest, line);
   return unplaceable ? undefined : lines;
 }

@@ -12,6 +12,7 @@ import { fastParseManifestText } from "./fast-parse.js";
 import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
 import { kindMistake } from "./kind-check.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
+import { manifestLinesFrom } from "./manifest-lines.js";
 import { diskReader, resolveFileResult } from "./referenced-files.js";
 import { RolloutPolicy, ROLLOUT_KIND } from "../rollout/policy.js";
 import type { LoadedRolloutPolicy } from "../rollout/rollout-plan.js";
@@ -367,31 +368,5 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, line
 }
 
 function manifestLines(doc: Document, manifest: EdgeDevice, lineCounter: LineCounter): ManifestLines {
-  const line = (path: DocPath) => lineOfPath(doc, path, lineCounter);
-  return {
-    document: line([]),
-    name: line(["metadata", "name"]),
-    gpu: line(["spec", "gpu"]),
-    softwareVersion: line(["spec", "softwareVersion"]),
-    kubernetes: line(["spec", "kubernetes"]),
-    allowReconfigure: line(["spec", "kubernetes", "allowReconfigure"]),
-    vms: manifest.spec.virtualMachines.map((_, index) => {
-      const vm = ["spec", "virtualMachines", index];
-      const spec = manifest.spec.virtualMachines[index]!;
-      const name = line([...vm, "name"]);
-      // Fields a VM does not set point at its name: no lookup (thousands of VMs load linearly).
-      const lineIf = (present: unknown, path: DocPath) => (present === undefined ? name : line(path));
-      return {
-        name,
-        size: line([...vm, "size"]),
-        os: line([...vm, "os"]),
-        powerState: line([...vm, "powerState"]),
-        login: lineIf(spec.login, [...vm, "login"]),
-        network: lineIf(spec.network, [...vm, "network"]),
-        privateIP: lineIf(spec.network?.privateIP, [...vm, "network", "privateIP"]),
-        customData: lineIf(spec.customData, [...vm, "customData"]),
-        sshKeys: (spec.ssh?.publicKeys ?? []).map((_, k) => line([...vm, "ssh", "publicKeys", k])),
-      };
-    }),
-  };
+  return manifestLinesFrom(manifest, (path) => lineOfPath(doc, path, lineCounter));
 }
