@@ -1,7 +1,5 @@
 /** `ase-gitops plan PATH [--observed FILE] [--format json|markdown]` (contract.md §4). */
 import { type Command, Option } from "commander";
-import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../core/manifest/credential-name.js";
-import { type FleetLoad, FleetPathError, loadFleet } from "../core/manifest/load.js";
 import type { ObservedState } from "../core/plan/observed.js";
 import { planFleet, summarize } from "../core/plan/planner.js";
 import type { Plan } from "../core/plan/types.js";
@@ -9,6 +7,7 @@ import { renderJson } from "../core/plan/render-json.js";
 import { renderMarkdown } from "../core/plan/render-markdown.js";
 import { keyedRecord, ownValue } from "../core/own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
+import { loadFleetForCli } from "./load-fleet.js";
 import { readObservedFile } from "./observed-file.js";
 
 export interface PlanCommandOptions {
@@ -41,17 +40,6 @@ function markUnreachable(plan: Plan, unreachable: Record<string, string>): Plan 
     };
   });
   return { ...plan, devices, summary: summarize(devices) };
-}
-
-/** The fleet under `path` with the credential namespace of `env`; usage problems are CliErrors. */
-export async function loadFleetForCli(path: string, env: Readonly<Record<string, string | undefined>>): Promise<FleetLoad> {
-  const prefix = credentialPrefix(env);
-  const prefixProblem = credentialPrefixProblem(prefix);
-  if (prefixProblem) throw new CliError(`${CREDENTIAL_PREFIX_SETTING} ${prefixProblem}`);
-  return loadFleet(path, { credentialPrefix: prefix }).catch((error: unknown) => {
-    if (error instanceof FleetPathError) throw new CliError(error.message);
-    throw error;
-  });
 }
 
 /** `env` holds the settings the plan reads: ASE_GITOPS_CREDENTIAL_PREFIX (the device credential namespace). */

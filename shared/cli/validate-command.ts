@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 import { planFleet } from "../core/plan/planner.js";
 import type { PlanError, PlanWarning } from "../core/plan/types.js";
 import { type CliContext, EXIT } from "./cli-context.js";
-import { loadFleetForCli } from "./plan-command.js";
+import { loadFleetForCli } from "./load-fleet.js";
 
 export interface ValidateOptions {
   format: "text" | "json";
