@@ -52,18 +52,34 @@ export function conclusionFor(results: DeviceResult[]): CheckConclusion {
   return "success";
 }
 
+/**
+ * The check run's title once every device is done: converged first, then failed, refused
+ * (the planner or the device said no), invalid manifests, stale and unmanaged, each counted
+ * apart, so a refusal is never reported as a failure.
+ */
+function finishedTitle(results: DeviceResult[]): string {
+  const count = (outcome: DeviceResult["outcome"]) => results.filter((r) => r.outcome === outcome).length;
+  const others: Array<[number, string]> = [
+    [count("failed"), "failed"],
+    [count("refused"), "refused"],
+    [count("invalid"), "invalid manifest"],
+    [count("skipped-stale"), "skipped (stale)"],
+    [count("unmanaged"), "no longer managed"],
+  ];
+  const noun = results.length === 1 ? "device" : "devices";
+  return [`${count("converged")} of ${results.length} ${noun} converged`, ...others.filter(([n]) => n > 0).map(([n, label]) => `${n} ${label}`)].join(
+    ", ",
+  );
+}
+
 export function renderApplyReport(run: ReconcileRun, results: DeviceResult[]): CheckRunOutput {
   const done = results.filter((r) => FINAL_OUTCOMES.has(r.outcome));
-  const count = (outcome: DeviceResult["outcome"]) => results.filter((r) => r.outcome === outcome).length;
-  const failed = count("failed") + count("refused") + count("invalid");
   const title =
     results.length === 0
       ? "No device manifests changed"
       : done.length < results.length
         ? `Applying: ${done.length} of ${results.length} devices done`
-        : failed > 0
-          ? `${failed} of ${results.length} devices failed`
-          : `${count("converged")} of ${results.length} devices converged`;
+        : finishedTitle(results);
   const rows = results.map((r) => `| ${cell(r.device)} | ${OUTCOME_LABEL[r.outcome]} | ${cell(detailOf(r))} |`);
   const summary = [
     `Merge commit \`${run.commit.slice(0, 7)}\`: ${results.length} device${results.length === 1 ? "" : "s"} affected.`,
