@@ -6,6 +6,7 @@
  * and the caller falls back to the positional path.
  */
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE } from "js-yaml";
+import type { LinePlacer } from "./issue-errors.js";
 import type { ManifestLines } from "./load.js";
 import { manifestLinesFrom } from "./manifest-lines.js";
 import type { DocPath } from "./yaml-lines.js";
@@ -13,24 +14,23 @@ import type { EdgeDevice } from "./schema.js";
 
 interface PlacedNode {
   start: number;
+  /** Where the key of the map entry holding this node starts (for unknown-field errors). */
+  keyStart?: number;
   /** Map entries by key text, the first of a name wins (as in yaml-lines.ts). */
   entries?: Map<string, PlacedNode>;
   items?: PlacedNode[];
   block?: boolean;
 }
 
-/** The placed tree of document `index` of `text` (counting every document). */
-function placedDocument(text: string, index: number): PlacedNode | null | undefined {
+/** The placed tree of every document of `text` (null for an empty one), from one pass over its events. */
+function placedDocuments(text: string): Array<PlacedNode | null | undefined> {
   const events: Event[] = parseEvents(text, {});
-  let documents = -1;
-  let i = 0;
-  for (; i < events.length; i++) {
-    if (events[i]!.type === EVENT_ID.DOCUMENT && ++documents === index) break;
-  }
-  if (documents !== index) return undefined;
+  const documents: Array<PlacedNode | null | undefined> = [];
   let root: PlacedNode | null = null;
   // Open collections, and for maps the key waiting for its value.
-  const stack: Array<{ node: PlacedNode; key?: string | null }> = [];
+  let stack: Array<{ node: PlacedNode; key?: string | null; keyStart?: number }> = [];
+  let inDocument = false;
+  let broken = false;
   const attach = (node: PlacedNode): void => {
     const top = stack[stack.length - 1];
     if (!top) root = node;
@@ -38,15 +38,31 @@ function placedDocument(text: string, index: number): PlacedNode | null | undefi
     else if (top.key === undefined)
       top.key = null; // a collection as a key: never looked up
     else {
-      if (top.key !== null && !top.node.entries!.has(top.key)) top.node.entries!.set(top.key, node);
+      if (top.key !== null && !top.node.entries!.has(top.key)) {
+        node.keyStart = top.keyStart;
+        top.node.entries!.set(top.key, node);
+      }
       top.key = undefined;
     }
   };
-  for (i++; i < events.length; i++) {
-    const event = events[i]!;
-    if (event.type === EVENT_ID.DOCUMENT) break;
-    if (event.type === EVENT_ID.POP) {
-      if (stack.length === 0) break;
+  const close = (): void => {
+    if (inDocument) documents.push(broken ? undefined : root);
+    inDocument = false;
+  };
+  for (const event of events) {
+    if (event.type === EVENT_ID.DOCUMENT) {
+      close();
+      inDocument = true;
+      broken = false;
+      root = null;
+      stack = [];
+    } else if (!inDocument || broken) {
+      continue;
+    } else if (event.type === EVENT_ID.POP) {
+      if (stack.length === 0) {
+        close();
+        continue;
+      }
       const { node } = stack.pop()!;
       attach(node);
     } else if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
@@ -56,15 +72,25 @@ function placedDocument(text: string, index: number): PlacedNode | null | undefi
       const top = stack[stack.length - 1];
       if (top?.node.entries && top.key === undefined) {
         top.key = getScalarValue(text, event);
+        top.keyStart = event.valueStart;
         continue;
       }
       const block = event.style === SCALAR_STYLE.LITERAL_BLOCK || event.style === SCALAR_STYLE.FOLDED_BLOCK;
       attach({ start: event.valueStart, block });
     } else {
-      return undefined; // an alias: the fast tier never gets here
+      broken = true; // an alias: the fast tier never gets here
     }
   }
-  return root;
+  close();
+  return documents;
+}
+
+/** The last text placed and its documents: a file's devices and errors ask one after another. */
+let lastPlaced: { text: string; documents: Array<PlacedNode | null | undefined> } | undefined;
+
+function placedDocument(text: string, index: number): PlacedNode | null | undefined {
+  if (lastPlaced?.text !== text) lastPlaced = { text, documents: placedDocuments(text) };
+  return lastPlaced.documents[index];
 }
 
 function lineStarts(text: string): number[] {
@@ -84,8 +110,13 @@ function lineOf(starts: number[], offset: number): number {
   return low + 1;
 }
 
-/** ManifestLines of document `index` of `text`, or undefined when the positional path must place them. */
-export function linesFromEvents(text: string, index: number, manifest: EdgeDevice): ManifestLines | undefined {
+/**
+ * Lines of document `index` of `text` placed the way yaml-lines.ts places them in a `yaml`
+ * document, or undefined when the events cannot be read. `unplaceable()` turns true once a
+ * lookup ended on something placed differently by the two parsers (a block scalar): the
+ * caller then discards what it placed and goes positional.
+ */
+export function placerFromEvents(text: string, index: number): (LinePlacer & { unplaceable(): boolean }) | undefined {
   let root: PlacedNode | null | undefined;
   try {
     root = placedDocument(text, index);
@@ -93,18 +124,40 @@ export function linesFromEvents(text: string, index: number, manifest: EdgeDevic
     return undefined;
   }
   if (!root) return undefined;
+  const top = root;
   const starts = lineStarts(text);
   let unplaceable = false;
-  const line = (path: DocPath): number => {
-    let node: PlacedNode = root!;
+  // As walk() in yaml-lines.ts: the deepest node on the path that exists, and the key of the last map entry walked through.
+  const walk = (path: DocPath): { node: PlacedNode; keyStart: number | undefined } => {
+    let node: PlacedNode = top;
+    let keyStart: number | undefined;
     for (const segment of path) {
       const next = node.entries ? node.entries.get(String(segment)) : typeof segment === "number" ? node.items?.[segment] : undefined;
       if (!next) break;
+      keyStart = node.entries ? next.keyStart : undefined;
       node = next;
     }
+    return { node, keyStart };
+  };
+  const lineOfPath = (path: DocPath): number => {
+    const { node } = walk(path);
     if (node.block) unplaceable = true;
     return lineOf(starts, node.start);
   };
-  const lines = manifestLinesFrom(manifest, line);
-  return unplaceable ? undefined : lines;
+  return {
+    lineOfPath,
+    lineOfKey: (path, key) => {
+      const { keyStart } = walk([...path, key]);
+      return keyStart === undefined ? lineOfPath(path) : lineOf(starts, keyStart);
+    },
+    unplaceable: () => unplaceable,
+  };
+}
+
+/** ManifestLines of document `index` of `text`, or undefined when the positional path must place them. */
+export function linesFromEvents(text: string, index: number, manifest: EdgeDevice): ManifestLines | undefined {
+  const placer = placerFromEvents(text, index);
+  if (!placer) return undefined;
+  const lines = manifestLinesFrom(manifest, placer.lineOfPath);
+  return placer.unplaceable() ? undefined : lines;
 }

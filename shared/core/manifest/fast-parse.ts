@@ -2,14 +2,17 @@
  * The fast tier of manifest loading (issue 16): js-yaml (core schema) reads every file, and
  * only files that need a source line go through the positional `yaml` path of load.ts. The
  * fast path answers only when it is sure the positional path would answer the same: every
- * document valid, no error to place. Anything else (a js-yaml error, a zod error, a kind
- * mistake, a credential problem, a construct the two parsers read differently) returns
+ * document valid, or invalid by the schema or the credential rule with errors placed from
+ * js-yaml's events (event-lines.ts). Anything else (a js-yaml error, a kind mistake, an
+ * error on a block scalar, a construct the two parsers read differently) returns
  * undefined and the caller re-parses that one file with positions. Device lines are lazy:
  * placed from js-yaml's events (event-lines.ts) the first time the planner asks for one.
  */
 import { CORE_SCHEMA, loadAll } from "js-yaml";
-import type { LoadedDevice, ManifestFileResult, ManifestLines, ParseOptions } from "./load.js";
-import { linesFromEvents } from "./event-lines.js";
+import type { PlanError } from "../plan/types.js";
+import type { InvalidManifest, LoadedDevice, ManifestFileResult, ManifestLines, ParseOptions } from "./load.js";
+import { type LinePlacer, issuesToErrors } from "./issue-errors.js";
+import { linesFromEvents, placerFromEvents } from "./event-lines.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
 import { kindMistake } from "./kind-check.js";
 import { ROLLOUT_KIND } from "../rollout/policy.js";
@@ -43,13 +46,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function hasNonTextLabel(document: Record<string, unknown>): boolean {
-  const labels = isRecord(document.metadata) ? document.metadata.labels : undefined;
-  if (!isRecord(labels)) return false;
-  for (const key of Object.keys(labels)) if (typeof labels[key] !== "string") return true;
-  return false;
-}
-
 /** ManifestLines whose fields are computed on first read (and then kept). */
 function lazyLines(compute: () => ManifestLines): ManifestLines {
   let lines: ManifestLines | undefined;
@@ -80,6 +76,7 @@ export function fastParseManifestText(
     return undefined;
   }
   const devices: LoadedDevice[] = [];
+  const invalid: InvalidManifest[] = [];
   let reparsed: ManifestFileResult | undefined;
   for (const [documentIndex, value] of documents.entries()) {
     if (!isRecord(value)) continue;
@@ -90,11 +87,23 @@ export function fastParseManifestText(
       if (kindMistake(value) !== undefined) return undefined;
       continue;
     }
-    // A label map zod would refuse goes positional unvalidated: zod reports every bad label,
-    // and a 1 MiB map of them would be validated twice.
-    if (hasNonTextLabel(value)) return undefined;
     const parsed = EdgeDevice.safeParse(value);
-    if (!parsed.success || manifestCredentialProblem(parsed.data, options)) return undefined;
+    if (!parsed.success) {
+      // Placed from js-yaml's events (issue 9 item 7: a 1 MiB file of bad fields must not pay for yaml's positional parse).
+      const errors = placedErrors(text, documentIndex, (placer) => issuesToErrors(parsed.error.issues, file, placer));
+      if (!errors) return undefined;
+      invalid.push({ name: declaredName(value, file), file, errors });
+      continue;
+    }
+    const credential = manifestCredentialProblem(parsed.data, options);
+    if (credential) {
+      const errors = placedErrors(text, documentIndex, (placer) => [
+        { code: "INVALID_MANIFEST" as const, message: credential.message, file, line: placer.lineOfPath(credential.path) },
+      ]);
+      if (!errors) return undefined;
+      invalid.push({ name: parsed.data.metadata.name, file, errors });
+      continue;
+    }
     const index = devices.length;
     const manifest = parsed.data;
     const lines = lazyLines(() => {
@@ -107,5 +116,19 @@ export function fastParseManifestText(
     });
     devices.push({ manifest: parsed.data, file, lines });
   }
-  return { devices, invalid: [] };
+  return { devices, invalid };
+}
+
+/** Errors placed from js-yaml's events, or undefined when one of their lines cannot be placed that way. */
+function placedErrors(text: string, documentIndex: number, build: (placer: LinePlacer) => PlanError[]): PlanError[] | undefined {
+  const placer = placerFromEvents(text, documentIndex);
+  if (!placer) return undefined;
+  const errors = build(placer);
+  return placer.unplaceable() ? undefined : errors;
+}
+
+/** The document's metadata.name when it is text, else the file (as the positional path names it). */
+function declaredName(document: Record<string, unknown>, file: string): string {
+  const metadata = document.metadata;
+  return isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
 }

@@ -6,9 +6,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { Document, LineCounter } from "yaml";
-import type { z } from "zod";
 import type { PlanError } from "../plan/types.js";
 import { fastParseManifestText } from "./fast-parse.js";
+import { type LinePlacer, capErrors, issuesToErrors } from "./issue-errors.js";
 import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
 import { kindMistake } from "./kind-check.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
@@ -25,10 +25,7 @@ import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Aliases expanded per document; the yaml package's guard against "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
-/** Errors reported per document; the rest are counted (a generated file can have thousands). */
-export const MAX_ERRORS_PER_DOCUMENT = 50;
-/** Unknown field names listed in one error. */
-const MAX_FIELDS_LISTED = 10;
+export { MAX_ERRORS_PER_DOCUMENT } from "./issue-errors.js";
 /** Aliases per document: yaml resolves each one by scanning the earlier anchors (quadratic). */
 export const MAX_ALIASES_PER_DOCUMENT = 1000;
 const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
@@ -240,14 +237,6 @@ function yamlMessage(message: string): string {
   return message.split(/ at line \d+, column \d+/)[0]!.trim();
 }
 
-/** Keeps the first errors of a document and says how many more there are. */
-function capErrors(errors: PlanError[]): PlanError[] {
-  if (errors.length <= MAX_ERRORS_PER_DOCUMENT) return errors;
-  const kept = errors.slice(0, MAX_ERRORS_PER_DOCUMENT);
-  const more = errors.length - kept.length;
-  return [...kept, { ...kept[kept.length - 1]!, message: `…and ${more} more problem${more === 1 ? "" : "s"} in this document` }];
-}
-
 function syntaxErrors(doc: Document, file: string, lineCounter: LineCounter): PlanError[] {
   // yaml composes nested collections recursively: nesting thousands deep overflows its stack.
   const tooDeep = doc.errors.find((error) => /call stack/i.test(error.message));
@@ -303,7 +292,7 @@ function readDocument(
   if (value.kind === ROLLOUT_KIND && value.apiVersion === API_VERSION) {
     const policy = RolloutPolicy.safeParse(value);
     if (!policy.success) {
-      return { name, file, errors: capErrors(policy.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter))) };
+      return { name, file, errors: issuesToErrors(policy.error.issues, file, yamlPlacer(doc, lineCounter)) };
     }
     return { policy: policy.data, file, line: lineOfPath(doc, [], lineCounter) };
   }
@@ -320,7 +309,7 @@ function readDocument(
   }
   const parsed = EdgeDevice.safeParse(value);
   if (!parsed.success) {
-    return { name, file, errors: capErrors(parsed.error.issues.map((issue) => issueToError(issue, doc, file, lineCounter))) };
+    return { name, file, errors: issuesToErrors(parsed.error.issues, file, yamlPlacer(doc, lineCounter)) };
   }
   const credential = manifestCredentialProblem(parsed.data, options);
   if (credential) {
@@ -334,37 +323,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function formatPath(path: DocPath): string {
-  return path.reduce<string>(
-    (text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text ? `${text}.${String(segment)}` : String(segment)),
-    "",
-  );
-}
-
-function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, lineCounter: LineCounter): PlanError {
-  const where = formatPath(issue.path);
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys;
-    const listed = keys
-      .slice(0, MAX_FIELDS_LISTED)
-      .map((key) => (where ? `${where}.${key}` : key))
-      .join(", ");
-    const fields = keys.length > MAX_FIELDS_LISTED ? `${listed} and ${keys.length - MAX_FIELDS_LISTED} more` : listed;
-    return {
-      code: "INVALID_MANIFEST",
-      message: `unknown field${keys.length > 1 ? "s" : ""} ${fields}`,
-      file,
-      line: lineOfKey(doc, issue.path, keys[0]!, lineCounter),
-    };
-  }
-  const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
-  const message = missing ? "is required" : issue.message.replace(/^Invalid (input|option|value): /, "");
-  return {
-    code: "INVALID_MANIFEST",
-    message: where ? `${where}: ${message}` : message,
-    file,
-    line: lineOfPath(doc, issue.path, lineCounter),
-  };
+function yamlPlacer(doc: Document, lineCounter: LineCounter): LinePlacer {
+  return { lineOfPath: (path) => lineOfPath(doc, path, lineCounter), lineOfKey: (path, key) => lineOfKey(doc, path, key, lineCounter) };
 }
 
 function manifestLines(doc: Document, manifest: EdgeDevice, lineCounter: LineCounter): ManifestLines {
