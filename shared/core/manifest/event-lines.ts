@@ -19,6 +19,7 @@ interface PlacedNode {
   /** Map entries by key text, the first of a name wins (as in yaml-lines.ts). */
   entries?: Map<string, PlacedNode>;
   items?: PlacedNode[];
+  /** Placed otherwise by yaml (a block scalar, an empty sequence item): a lookup ending here goes positional. */
   block?: boolean;
 }
 
@@ -76,7 +77,11 @@ function placedDocuments(text: string): Array<PlacedNode | null | undefined> {
         continue;
       }
       const block = event.style === SCALAR_STYLE.LITERAL_BLOCK || event.style === SCALAR_STYLE.FOLDED_BLOCK;
-      attach({ start: event.valueStart, block });
+      if (event.valueStart >= 0) attach({ start: event.valueStart, block });
+      // An empty value: yaml places its null just after the `:` (the key's line); an empty
+      // sequence item's `-` is not in the events, so a lookup ending there goes positional.
+      else if (top?.node.entries && top.keyStart !== undefined) attach({ start: top.keyStart });
+      else attach({ start: 0, block: true });
     } else {
       broken = true; // an alias: the fast tier never gets here
     }
@@ -93,13 +98,13 @@ function placedDocument(text: string, index: number): PlacedNode | null | undefi
   return lastPlaced.documents[index];
 }
 
-function lineStarts(text: string): number[] {
+export function lineStarts(text: string): number[] {
   const starts = [0];
   for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) starts.push(at + 1);
   return starts;
 }
 
-function lineOf(starts: number[], offset: number): number {
+export function lineOf(starts: number[], offset: number): number {
   let low = 0;
   let high = starts.length - 1;
   while (low < high) {
@@ -160,4 +165,77 @@ export function linesFromEvents(text: string, index: number, manifest: EdgeDevic
   if (!placer) return undefined;
   const lines = manifestLinesFrom(manifest, placer.lineOfPath);
   return placer.unplaceable() ? undefined : lines;
+}
+
+/** Plain scalars the core schema reads as something other than text (null, booleans, numbers). */
+const PLAIN_NON_TEXT = /^(?:|~|null|true|false|[-+.]?[0-9].*|[-+]?\.(?:inf|nan))$/i;
+
+/** The text of a key or name scalar, or undefined when yaml might read it as another type. */
+function textOf(text: string, event: Event & { type: typeof EVENT_ID.SCALAR }): string | undefined {
+  const value = getScalarValue(text, event);
+  return event.style === SCALAR_STYLE.PLAIN && PLAIN_NON_TEXT.test(value) ? undefined : value;
+}
+
+/**
+ * The duplicate keys of a one-document file, as keyProblems (yaml-keys.ts) finds them in a
+ * `yaml` document, from js-yaml's events: every repeated key's offset in source order, and
+ * the document's metadata.name when it is text. Undefined for anything placed or typed
+ * differently by the two parsers (aliases, keys that are not plain text, several documents):
+ * the caller goes positional.
+ */
+export function duplicateKeysFromEvents(text: string): { offsets: number[]; name: string | undefined } | undefined {
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch {
+    return undefined;
+  }
+  if (events.filter((event) => event.type === EVENT_ID.DOCUMENT).length !== 1) return undefined;
+  const offsets: number[] = [];
+  // Open collections; for maps the keys seen and the key waiting for its value (the path is
+  // kept to find metadata.name: the first `metadata` of the root, its first `name`).
+  const stack: Array<{ seen?: Set<string>; key?: string; path: string }> = [];
+  let name: string | undefined;
+  let nameSeen = false;
+  const valueOpened = (): string | undefined => {
+    const top = stack[stack.length - 1];
+    if (!top?.seen) return top ? `${top.path}/item` : "";
+    const path = top.key === undefined ? undefined : `${top.path}/${top.key}`;
+    top.key = undefined;
+    return path;
+  };
+  for (const event of events) {
+    if (event.type === EVENT_ID.DOCUMENT) continue;
+    if (event.type === EVENT_ID.ALIAS) return undefined;
+    if (event.type === EVENT_ID.POP) {
+      stack.pop();
+    } else if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
+      const top = stack[stack.length - 1];
+      if (top?.seen && top.key === undefined) return undefined; // a collection as a key
+      const path = valueOpened() ?? "?";
+      stack.push(event.type === EVENT_ID.MAPPING ? { seen: new Set(), path } : { path });
+    } else if (event.type === EVENT_ID.SCALAR) {
+      const top = stack[stack.length - 1];
+      if (top?.seen && top.key === undefined) {
+        const key = textOf(text, event);
+        if (key === undefined) return undefined;
+        // A repeated key stays unnamed for lookups: yaml's getIn finds the first of a name.
+        if (top.seen.has(key)) {
+          offsets.push(event.valueStart);
+          top.key = "\u0000duplicate";
+        } else {
+          top.seen.add(key);
+          top.key = key;
+        }
+        continue;
+      }
+      if (valueOpened() === "/metadata/name" && !nameSeen) {
+        nameSeen = true;
+        const value = textOf(text, event);
+        if (value === undefined && event.style === SCALAR_STYLE.PLAIN) return undefined;
+        name = value || undefined;
+      }
+    }
+  }
+  return { offsets, name };
 }

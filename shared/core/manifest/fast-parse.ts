@@ -8,11 +8,12 @@
  * undefined and the caller re-parses that one file with positions. Device lines are lazy:
  * placed from js-yaml's events (event-lines.ts) the first time the planner asks for one.
  */
-import { CORE_SCHEMA, loadAll } from "js-yaml";
+import { CORE_SCHEMA, loadAll, YAMLException } from "js-yaml";
 import type { PlanError } from "../plan/types.js";
 import type { InvalidManifest, LoadedDevice, ManifestFileResult, ManifestLines, ParseOptions } from "./load.js";
-import { type LinePlacer, issuesToErrors } from "./issue-errors.js";
-import { linesFromEvents, placerFromEvents } from "./event-lines.js";
+import { type LinePlacer, capErrors, issuesToErrors } from "./issue-errors.js";
+import { duplicateKeysFromEvents, linesFromEvents, lineStarts, lineOf, placerFromEvents } from "./event-lines.js";
+import { DUPLICATE_KEY_MESSAGE } from "./yaml-keys.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
 import { kindMistake } from "./kind-check.js";
 import { ROLLOUT_KIND } from "../rollout/policy.js";
@@ -72,8 +73,8 @@ export function fastParseManifestText(
   try {
     // json: false makes duplicate keys an error; aliases are rare in manifests, so any alias goes positional.
     documents = loadAll(text, { schema: CORE_SCHEMA, json: false, maxAliases: 0 });
-  } catch {
-    return undefined;
+  } catch (error) {
+    return error instanceof YAMLException && error.reason === "duplicated mapping key" ? duplicateKeysResult(text, file) : undefined;
   }
   const devices: LoadedDevice[] = [];
   const invalid: InvalidManifest[] = [];
@@ -131,4 +132,16 @@ function placedErrors(text: string, documentIndex: number, build: (placer: LineP
 function declaredName(document: Record<string, unknown>, file: string): string {
   const metadata = document.metadata;
   return isRecord(metadata) && typeof metadata.name === "string" && metadata.name ? metadata.name : file;
+}
+
+/**
+ * A one-document file with repeated keys (issue 9 item 7: a 1 MiB map of them must not pay
+ * for yaml's positional parse): each repeat at its line, as the positional path reports them.
+ */
+function duplicateKeysResult(text: string, file: string): ManifestFileResult | undefined {
+  const found = duplicateKeysFromEvents(text);
+  if (!found || found.offsets.length === 0) return undefined;
+  const starts = lineStarts(text);
+  const errors = found.offsets.map((offset) => ({ code: "INVALID_MANIFEST" as const, message: DUPLICATE_KEY_MESSAGE, file, line: lineOf(starts, offset) }));
+  return { devices: [], invalid: [{ name: found.name ?? file, file, errors: capErrors(errors) }] };
 }
