@@ -72,6 +72,14 @@ const EDGE_CASES = [
   "a: 1\na: 2\n---\nb: 1\n",
   "a:\n  b: 1\n  c:\n    - d: 1\n      d: 2\n  b: 3\nnull: 1\n",
   "a: 1\na: 2\nb: [\n",
+  // Alias bombs refused from js-yaml's events: the alias the positional walk counts past 1000, the name, what goes positional.
+  "metadata:\n  name: bomb\nbase: &a x\nm:\n" + Array.from({ length: 1200 }, (_, i) => `  k${i}: *a\n`).join("") + "l: [" + "*a, ".repeat(5) + "]\n",
+  "metadata: { name: &n named }\nlist:\n" + "  - [*n, { a: *n }]\n".repeat(600),
+  "metadata:\n  name: 12\nlist:\n" + Array.from({ length: 1100 }, (_, i) => `  - &x${i} v\n  - *x${i}\n`).join(""),
+  "metadata:\n  name: !!str 12\nb: &b 1\nlist:\n" + "  - *b\n".repeat(1100),
+  "list:\n" + "  - *late\n".repeat(1100) + "x: &late 1\n",
+  "b: &b 1\n" + "? *b\n: 1\n".repeat(2) + "list:\n" + "  - *b\n".repeat(1100),
+  "b: &b 1\nlist:\n" + "  - *b\n".repeat(1100) + "---\nc: 1\n",
   "...\n",
   "---\n---\n",
   "",
@@ -114,6 +122,19 @@ describe("fast tier and positional path agree (issue 16)", () => {
         expect(fast!.devices[0]!.lines.name).toBeGreaterThan(0);
         expect(positional).toBe(0);
       }
+    }
+  });
+
+  it("answers the hardening shapes at 1 MiB without the positional parse (issue 9 item 7: linear and fast for any shape)", () => {
+    // Deep nesting is refused before any parser runs; every other shape, valid or not, is the fast tier's.
+    const positionalShapes = new Set(["deep flow nesting", "deep block nesting"]);
+    for (const [shape, make] of Object.entries(YAML_SHAPES)) {
+      if (positionalShapes.has(shape)) continue;
+      const text = make(1024 * 1024);
+      const fast = fastParseManifestText(text, "big.yaml", PREFIX, () => {
+        throw new Error(`${shape}: went positional`);
+      });
+      expect((fast?.devices.length ?? 0) + (fast?.invalid.length ?? 0), shape).toBeGreaterThan(0);
     }
   });
 

@@ -239,3 +239,87 @@ export function duplicateKeysFromEvents(text: string): { offsets: number[]; name
   }
   return { offsets, name };
 }
+
+type AliasTreeNode =
+  | { type: "scalar"; event: Event & { type: typeof EVENT_ID.SCALAR } }
+  | { type: "alias"; offset: number }
+  | { type: "map" | "seq"; items: AliasTreeNode[] };
+
+/**
+ * A one-document file with more than `maxAliases` aliases (an alias bomb), found as
+ * keyProblems (yaml-keys.ts) finds it in a `yaml` document: the offset of the alias its
+ * depth-first walk counts past the limit, and the document's metadata.name when it is text.
+ * Undefined when the file is anything else, or holds what the two parsers read differently
+ * (an alias to an anchor not defined before it, explicit or empty keys, several documents).
+ */
+export function aliasBombFromEvents(text: string, maxAliases: number): { offset: number; name: string | undefined } | undefined {
+  // Directives and tags change how yaml types a name; explicit and empty keys how it pairs.
+  if (/^%|(?:^|[\s,[{])(?:!|[?:](?:\s|$))/m.test(text)) return undefined;
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch {
+    return undefined;
+  }
+  if (events.filter((event) => event.type === EVENT_ID.DOCUMENT).length !== 1) return undefined;
+  const anchors = new Set<string>();
+  const defines = (event: { anchorStart: number; anchorEnd: number }) => {
+    if (event.anchorStart >= 0) anchors.add(text.slice(event.anchorStart, event.anchorEnd));
+  };
+  let root: AliasTreeNode | undefined;
+  let aliasCount = 0;
+  const stack: Array<AliasTreeNode & { items: AliasTreeNode[] }> = [];
+  const attach = (node: AliasTreeNode) => {
+    const top = stack[stack.length - 1];
+    if (top) top.items.push(node);
+    else root ??= node;
+  };
+  for (const event of events) {
+    if (event.type === EVENT_ID.DOCUMENT) continue;
+    if (event.type === EVENT_ID.POP) {
+      const done = stack.pop();
+      if (done) attach(done);
+    } else if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
+      defines(event);
+      stack.push({ type: event.type === EVENT_ID.MAPPING ? "map" : "seq", items: [] });
+    } else if (event.type === EVENT_ID.SCALAR) {
+      defines(event);
+      attach({ type: "scalar", event });
+    } else if (event.type === EVENT_ID.ALIAS) {
+      if (!anchors.has(text.slice(event.anchorStart, event.anchorEnd))) return undefined;
+      aliasCount++;
+      attach({ type: "alias", offset: Math.max(0, event.anchorStart - 1) });
+    }
+  }
+  if (!root || aliasCount <= maxAliases) return undefined;
+  // The walk of keyProblems: last pushed first; map keys that are not scalars are walked too.
+  const walk: AliasTreeNode[] = [root];
+  let aliases = 0;
+  let offset: number | undefined;
+  for (let node = walk.pop(); node !== undefined && offset === undefined; node = walk.pop()) {
+    if (node.type === "alias") {
+      if (++aliases > maxAliases) offset = node.offset;
+    } else if (node.type === "map") {
+      node.items.forEach((item, i) => {
+        // Items alternate key, value: keys that are not scalars are walked, values always.
+        if (i % 2 === 1 || item.type !== "scalar") walk.push(item);
+      });
+    } else if (node.type === "seq") {
+      for (const item of node.items) walk.push(item);
+    }
+  }
+  if (offset === undefined) return undefined;
+  return { offset, name: nameOf(text, root) };
+}
+
+/** metadata.name of a placed root when it is text (yaml's getIn finds the first entry of a name). */
+function nameOf(text: string, root: AliasTreeNode): string | undefined {
+  const entry = (map: AliasTreeNode, key: string): AliasTreeNode | undefined => {
+    if (map.type !== "map") return undefined;
+    const at = map.items.findIndex((k, i) => i % 2 === 0 && k.type === "scalar" && getScalarValue(text, k.event) === key);
+    return at < 0 ? undefined : map.items[at + 1];
+  };
+  const metadata = entry(root, "metadata");
+  const name = metadata && entry(metadata, "name");
+  return name?.type === "scalar" ? textOf(text, name.event) || undefined : undefined;
+}

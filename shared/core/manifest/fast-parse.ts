@@ -12,8 +12,8 @@ import { CORE_SCHEMA, loadAll, YAMLException } from "js-yaml";
 import type { PlanError } from "../plan/types.js";
 import type { InvalidManifest, LoadedDevice, ManifestFileResult, ManifestLines, ParseOptions } from "./load.js";
 import { type LinePlacer, capErrors, issuesToErrors } from "./issue-errors.js";
-import { duplicateKeysFromEvents, linesFromEvents, lineStarts, lineOf, placerFromEvents } from "./event-lines.js";
-import { DUPLICATE_KEY_MESSAGE } from "./yaml-keys.js";
+import { aliasBombFromEvents, duplicateKeysFromEvents, linesFromEvents, lineStarts, lineOf, placerFromEvents } from "./event-lines.js";
+import { DUPLICATE_KEY_MESSAGE, MAX_ALIASES_PER_DOCUMENT, tooManyAliasesMessage } from "./yaml-keys.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
 import { kindMistake } from "./kind-check.js";
 import { ROLLOUT_KIND } from "../rollout/policy.js";
@@ -68,13 +68,15 @@ export function fastParseManifestText(
   options: ParseOptions,
   positional: () => ManifestFileResult,
 ): ManifestFileResult | undefined {
-  if (NEEDS_POSITIONAL.test(text)) return undefined;
+  if (NEEDS_POSITIONAL.test(text)) return countOf(text, "*") > MAX_ALIASES_PER_DOCUMENT ? aliasBombResult(text, file) : undefined;
   let documents: unknown[];
   try {
     // json: false makes duplicate keys an error; aliases are rare in manifests, so any alias goes positional.
     documents = loadAll(text, { schema: CORE_SCHEMA, json: false, maxAliases: 0 });
   } catch (error) {
-    return error instanceof YAMLException && error.reason === "duplicated mapping key" ? duplicateKeysResult(text, file) : undefined;
+    if (!(error instanceof YAMLException)) return undefined;
+    if (error.reason === "duplicated mapping key") return duplicateKeysResult(text, file);
+    return countOf(text, "*") > MAX_ALIASES_PER_DOCUMENT ? aliasBombResult(text, file) : undefined;
   }
   const devices: LoadedDevice[] = [];
   const invalid: InvalidManifest[] = [];
@@ -142,6 +144,34 @@ function duplicateKeysResult(text: string, file: string): ManifestFileResult | u
   const found = duplicateKeysFromEvents(text);
   if (!found || found.offsets.length === 0) return undefined;
   const starts = lineStarts(text);
-  const errors = found.offsets.map((offset) => ({ code: "INVALID_MANIFEST" as const, message: DUPLICATE_KEY_MESSAGE, file, line: lineOf(starts, offset) }));
+  const errors = found.offsets.map((offset) => ({
+    code: "INVALID_MANIFEST" as const,
+    message: DUPLICATE_KEY_MESSAGE,
+    file,
+    line: lineOf(starts, offset),
+  }));
   return { devices: [], invalid: [{ name: found.name ?? file, file, errors: capErrors(errors) }] };
+}
+
+function countOf(text: string, character: string): number {
+  let count = 0;
+  for (let at = text.indexOf(character); at >= 0; at = text.indexOf(character, at + 1)) count++;
+  return count;
+}
+
+/** A one-document alias bomb (issue 9 item 7), refused at the alias the positional path would name, without its parse. */
+function aliasBombResult(text: string, file: string): ManifestFileResult | undefined {
+  const found = aliasBombFromEvents(text, MAX_ALIASES_PER_DOCUMENT);
+  if (!found) return undefined;
+  const line = lineOf(lineStarts(text), found.offset);
+  return {
+    devices: [],
+    invalid: [
+      {
+        name: found.name ?? file,
+        file,
+        errors: [{ code: "INVALID_MANIFEST", message: tooManyAliasesMessage(MAX_ALIASES_PER_DOCUMENT), file, line }],
+      },
+    ],
+  };
 }

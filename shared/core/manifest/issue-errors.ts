@@ -23,7 +23,9 @@ export function capErrors(errors: PlanError[]): PlanError[] {
   if (errors.length <= MAX_ERRORS_PER_DOCUMENT) return errors;
   const kept = errors.slice(0, MAX_ERRORS_PER_DOCUMENT);
   const more = errors.length - kept.length;
-  return [...kept, { ...kept[kept.length - 1]!, message: `…and ${more} more problem${more === 1 ? "" : "s"} in this document` }];
+  const last = kept.at(-1);
+  if (!last) return kept;
+  return [...kept, { ...last, message: `…and ${more} more problem${more === 1 ? "" : "s"} in this document` }];
 }
 
 function formatPath(path: DocPath): string {
@@ -46,7 +48,7 @@ export function issueToError(issue: z.core.$ZodIssue, file: string, placer: Line
       code: "INVALID_MANIFEST",
       message: `unknown field${keys.length > 1 ? "s" : ""} ${fields}`,
       file,
-      line: placer.lineOfKey(issue.path, keys[0]!),
+      line: placer.lineOfKey(issue.path, keys[0] ?? ""),
     };
   }
   const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
@@ -64,9 +66,10 @@ export function issuesToErrors(issues: readonly z.core.$ZodIssue[], file: string
   // Only the errors that are kept need a line: a 1 MiB file of bad fields places 51, not 100,000.
   const placed = issues.slice(0, MAX_ERRORS_PER_DOCUMENT + 1).map((issue) => issueToError(issue, file, placer));
   const errors = capErrors(placed);
-  if (issues.length > placed.length) {
+  const last = errors.at(-1);
+  if (issues.length > placed.length && last) {
     const more = issues.length - MAX_ERRORS_PER_DOCUMENT;
-    errors[errors.length - 1] = { ...errors[errors.length - 1]!, message: `…and ${more} more problem${more === 1 ? "" : "s"} in this document` };
+    errors[errors.length - 1] = { ...last, message: `…and ${more} more problem${more === 1 ? "" : "s"} in this document` };
   }
   return errors;
 }

@@ -17,17 +17,15 @@ import { diskReader, resolveFileResult } from "./referenced-files.js";
 import { RolloutPolicy, ROLLOUT_KIND } from "../rollout/policy.js";
 import type { LoadedRolloutPolicy } from "../rollout/rollout-plan.js";
 import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
-import { keyProblems } from "./yaml-keys.js";
+import { MAX_ALIASES_PER_DOCUMENT, keyProblems } from "./yaml-keys.js";
 import { yamlModule } from "./yaml-module.js";
-import { type DocPath, lineOfKey, lineOfPath } from "./yaml-lines.js";
+import { lineOfKey, lineOfPath } from "./yaml-lines.js";
 
 /** A manifest larger than this is refused unread: no device needs it, an attack might. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Aliases expanded per document; the yaml package's guard against "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
 export { MAX_ERRORS_PER_DOCUMENT } from "./issue-errors.js";
-/** Aliases per document: yaml resolves each one by scanning the earlier anchors (quadratic). */
-export const MAX_ALIASES_PER_DOCUMENT = 1000;
 const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
 
 /** Source lines of the manifest parts the planner reports on. */

@@ -14,6 +14,14 @@ export interface KeyProblem {
   offset: number;
 }
 
+/** Aliases per document: yaml resolves each one by scanning the earlier anchors (quadratic). */
+export const MAX_ALIASES_PER_DOCUMENT = 1000;
+
+/** The refusal of a document with more than `maxAliases` aliases. */
+export function tooManyAliasesMessage(maxAliases: number): string {
+  return `too many YAML aliases (more than ${maxAliases} in one document): refused as a possible alias bomb`;
+}
+
 /** The same text yaml's `uniqueKeys` check used, so messages stay as they were. */
 export const DUPLICATE_KEY_MESSAGE = "YAML syntax error: Map keys must be unique";
 
@@ -29,7 +37,7 @@ export function keyProblems(doc: Document, maxAliases: number): KeyProblem[] {
       if (++aliases > maxAliases) {
         return [
           {
-            message: `too many YAML aliases (more than ${maxAliases} in one document): refused as a possible alias bomb`,
+            message: tooManyAliasesMessage(maxAliases),
             offset: node.range?.[0] ?? 0,
           },
         ];
