@@ -1,7 +1,8 @@
 /**
- * Source lines of a valid manifest from js-yaml's event stream (issue 16): what yaml-lines.ts
- * finds in a `yaml` document, without the `yaml` package's slower positional parse. Used for
- * the lazy ManifestLines of the fast tier; the differential test holds the two to the same
+ * Source lines from js-yaml's event stream (issue 16, issue 9 item 7): what yaml-lines.ts and
+ * yaml-keys.ts find in a `yaml` document, without the `yaml` package's slower positional
+ * parse. Used for the lazy ManifestLines of the fast tier, its schema errors, repeated keys
+ * and alias bombs; the differential test holds the two to the same
  * lines. Returns undefined for anything it does not place the way yaml does (block scalars),
  * and the caller falls back to the positional path.
  */

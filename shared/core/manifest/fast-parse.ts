@@ -3,7 +3,8 @@
  * only files that need a source line go through the positional `yaml` path of load.ts. The
  * fast path answers only when it is sure the positional path would answer the same: every
  * document valid, or invalid by the schema or the credential rule with errors placed from
- * js-yaml's events (event-lines.ts). Anything else (a js-yaml error, a kind mistake, an
+ * js-yaml's events (event-lines.ts), or a one-document file with repeated keys or an alias
+ * bomb, found from the same events. Anything else (another js-yaml error, a kind mistake, an
  * error on a block scalar, a construct the two parsers read differently) returns
  * undefined and the caller re-parses that one file with positions. Device lines are lazy:
  * placed from js-yaml's events (event-lines.ts) the first time the planner asks for one.
