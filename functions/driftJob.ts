@@ -4,9 +4,9 @@
  *   `drift-check` queues through the webhook; fans out one device message per device
  *   (client_payload may name `devices` or `labels`).
  * - `drift-device-jobs` (driftDeviceJob): one device: observe, classify, issue, remediate.
- * Transient failures are rethrown so the queue retries (5 tries, then `<queue>-poison`).
+ * Transient failures are tried again (5 tries, then `<queue>-poison`).
  */
-import { app, type InvocationContext } from "@azure/functions";
+import { app } from "@azure/functions";
 import { DriftJob, QUEUES } from "../shared/core/messages/jobs.js";
 import { runDriftDeviceJob } from "../shared/use-cases/check-drift/device-job.js";
 import { driftGitHub } from "../shared/use-cases/check-drift/drift-issue.js";
@@ -15,27 +15,23 @@ import { DRIFT_DEVICE_QUEUE, DriftDeviceJob } from "../shared/core/messages/drif
 import { deviceJobDeps, fanOutDeps } from "../shared/composition/drift-deps.js";
 import { DispatchSelector } from "../shared/core/drift/select.js";
 import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
-import { describeIssues, rethrowUnlessTerminal } from "./runtime/queue-job.js";
+import { describeIssues, queueJob } from "./runtime/queue-job.js";
 
 export function createDriftJobHandler(runtime: () => Runtime) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = DriftJob.safeParse(message);
-    if (!parsed.success) {
-      context.error(`drift-jobs: dropping an invalid message: ${describeIssues(parsed.error)}`);
-      return;
-    }
-    const job = parsed.data;
-    const selector = DispatchSelector.safeParse(job.clientPayload ?? {});
-    if (!selector.success) {
-      context.error(`drift-jobs ${job.deliveryId}: client_payload devices/labels are invalid (${describeIssues(selector.error)}); nothing checked`);
-      return;
-    }
-    try {
+  return queueJob({
+    queue: QUEUES.drift,
+    schema: DriftJob,
+    describe: (job) => job.deliveryId,
+    run: async (job, { log }) => {
+      const selector = DispatchSelector.safeParse(job.clientPayload ?? {});
+      if (!selector.success) {
+        log.warn(`drift-jobs ${job.deliveryId}: client_payload devices/labels are invalid (${describeIssues(selector.error)}); nothing checked`);
+        return undefined;
+      }
       const rt = runtime();
       const session = rt.github.forInstallation(job.installationId);
-      const log = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
       const { devices, labels } = selector.data;
-      const result = await startDriftRun(fanOutDeps(rt, log), {
+      return startDriftRun(fanOutDeps(rt, log), {
         runId: `dispatch-${job.deliveryId}`,
         trigger: "repository_dispatch",
         targets: [
@@ -48,28 +44,17 @@ export function createDriftJobHandler(runtime: () => Runtime) {
         ],
         selector: { ...(devices ? { devices } : {}), ...(labels ? { labels } : {}) },
       });
-      context.log(`drift-jobs ${job.deliveryId}: ${JSON.stringify(result)}`);
-    } catch (error) {
-      rethrowUnlessTerminal(error, `drift-jobs ${job.deliveryId}`, context);
-    }
-  };
+    },
+  });
 }
 
 export function createDriftDeviceJobHandler(runtime: () => Runtime) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = DriftDeviceJob.safeParse(message);
-    if (!parsed.success) {
-      context.error(`${DRIFT_DEVICE_QUEUE}: dropping an invalid message: ${describeIssues(parsed.error)}`);
-      return;
-    }
-    const job = parsed.data;
-    try {
-      const log = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
-      await runDriftDeviceJob(deviceJobDeps(runtime(), job.installationId, log), job);
-    } catch (error) {
-      rethrowUnlessTerminal(error, `${DRIFT_DEVICE_QUEUE} ${job.runId}/${job.device}`, context);
-    }
-  };
+  return queueJob({
+    queue: DRIFT_DEVICE_QUEUE,
+    schema: DriftDeviceJob,
+    describe: (job) => `${job.runId}/${job.device}`,
+    run: (job, { log }) => runDriftDeviceJob(deviceJobDeps(runtime(), job.installationId, log), job),
+  });
 }
 
 app.storageQueue("driftJob", {

@@ -1,4 +1,5 @@
 /** What every CLI command gets: where to write, and how to fail with a one-line message. */
+import { ControllerError } from "../core/errors/controller-error.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -14,13 +15,14 @@ export interface CliContext {
 }
 
 /** A failure the user caused or can fix: exit 1 with this one line, never a stack trace. */
-export class CliError extends Error {
+export class CliError extends ControllerError {
+  readonly code = "CLI_FAILED";
+  readonly transient = false;
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
     super(message);
-    this.name = "CliError";
   }
 }
 

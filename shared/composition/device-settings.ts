@@ -8,11 +8,13 @@ import type { SecureContext } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import { z } from "zod";
 import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialNameProblem, credentialPrefix } from "../core/manifest/credential-name.js";
-import { type AllowList, parseAllowList } from "../core/trust/allow-list.js";
+import { parseAllowList } from "../core/trust/allow-list.js";
 import { DEFAULT_CLOUD_AUTHORITY_HOST, createCloudCredential, createCloudTrust } from "../adapters/device/cloud-credential.js";
-import { DeviceError } from "../adapters/device/errors.js";
+import { DeviceError } from "../core/errors/device-error.js";
+import { type ConnectSettings, connectDevice } from "../adapters/device/connect.js";
+import type { DeviceAccess, RetryOptions } from "../ports/device.js";
 import { createTrust } from "../adapters/device/http.js";
-import { DEFAULT_RETRY, type RetryOptions } from "../use-cases/observe-device/retry.js";
+import { DEFAULT_RETRY } from "../use-cases/observe-device/retry.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,31 +57,12 @@ export const DeviceEnv = z.object({
   ASE_GITOPS_CLOUD_AUTHORITY_HOST: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).default(DEFAULT_CLOUD_AUTHORITY_HOST),
 });
 
-export interface DeviceSettings {
-  allowList: AllowList;
-  /** PEM text of the CA(s) devices' certificates chain to; undefined = system CAs only. */
-  caPem?: string;
-  /** TLS trust built from caPem once, shared by every device connection. */
-  trust?: SecureContext;
-  pollIntervalMs: number;
+/**
+ * The device settings: what the ARM port and the trust checks read (ConnectSettings) and
+ * what the use cases get (DeviceAccess), `connect` included.
+ */
+export interface DeviceSettings extends ConnectSettings, DeviceAccess {
   retry: RetryOptions;
-  vmAdminUser: string;
-  /** Unset url: the published driver for the device's release (templates.ts windowsDriverUrl). */
-  windowsDriver: { url?: string; certificateUrl: string };
-  /**
-   * The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX); absent in hand-built
-   * settings: the default, DEVICE_.
-   */
-  credentialPrefix?: string;
-  /** The secret named by `spec.arm.credential`; never a setting outside the namespace. */
-  secret(name: string): string | undefined;
-  /**
-   * The Azure AD credential for spec.dataBoxEdge, created on first use and shared (absent in
-   * hand-built settings: then one is made from nothing, i.e. DefaultAzureCredential).
-   */
-  cloudCredential?: () => TokenCredential;
-  /** TLS trust for cloud endpoints: system CAs plus caPem; undefined = system CAs only. */
-  cloudTrust?: () => SecureContext | undefined;
 }
 
 export function deviceSettingsFromEnv(env: Env): DeviceSettings {
@@ -126,5 +109,9 @@ export function deviceSettingsFromEnv(env: Env): DeviceSettings {
     },
     cloudCredential: () => (cloudCredential ??= createCloudCredential(cloud, getCloudTrust())),
     cloudTrust: getCloudTrust,
+    // A method, so a settings object spread with overrides connects with those overrides.
+    connect(manifest) {
+      return connectDevice(manifest, this);
+    },
   };
 }

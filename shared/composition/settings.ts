@@ -11,6 +11,7 @@ import { parseAllowList } from "../core/trust/allow-list.js";
 import { serverUrlOf } from "../core/trust/clone-url.js";
 import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialPrefix } from "../core/manifest/credential-name.js";
 import { resolveStorageConnection, type StorageConnection } from "../adapters/store/storage-connection.js";
+import { ControllerError } from "../core/errors/controller-error.js";
 
 const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
 
@@ -117,8 +118,13 @@ export interface Settings {
   driftWaitSeconds: number;
 }
 
-export class SettingsError extends Error {
+export class SettingsError extends ControllerError {
   readonly code = "INVALID_SETTINGS";
+  /**
+   * Retried: an operator fixes app settings without a new push, and the job must still be
+   * there (after the last try, in the poison queue) when they have.
+   */
+  readonly transient = true;
   constructor(readonly problems: string[]) {
     super(`invalid app settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }

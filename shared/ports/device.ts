@@ -1,8 +1,11 @@
 /**
  * DevicePort: what the controller needs from one device, in our words. The ARM
- * implementation (arm-port.ts) wraps the Azure SDK clients; observe/apply depend only on this.
+ * implementation (adapters/device/arm-port.ts) wraps the Azure SDK clients; observe/apply
+ * depend only on this. Every method rejects with a DeviceError, never a provider's error.
  */
 import type { ExtensionState } from "../core/claims/model.js";
+import type { DeviceError } from "../core/errors/device-error.js";
+import type { EdgeDevice } from "../core/manifest/schema.js";
 
 export type VmPower = "running" | "stopped" | "deallocated" | "starting" | "stopping" | "deallocating" | "unknown";
 
@@ -32,11 +35,6 @@ export interface KubernetesRoleInfo {
   inProgress?: boolean;
   name?: string;
   state?: string;
-}
-
-export interface DeploymentOutcome {
-  state: string;
-  error?: { code: string; message: string };
 }
 
 /** A device operation started and not waited for: what to check later (journaled). */
@@ -88,10 +86,38 @@ export interface DevicePort {
   dispose?(): void;
 }
 
-export const MANAGED_TAG = "managed-by";
-export const MANAGED_TAG_VALUE = "ase-gitops";
-/** Tags the controller writes on the VMs it creates: what it asked for, read back by observe. */
-export const PRIVATE_IP_TAG = "ase-gitops-private-ip";
-export const CUSTOM_DATA_TAG = "ase-gitops-custom-data-sha256";
-export const KUBERNETES_ROLE_NAME = "kubernetes";
-export const GPU_EXTENSION_NAME = "gpu-driver";
+export { CUSTOM_DATA_TAG, GPU_EXTENSION_NAME, KUBERNETES_ROLE_NAME, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG } from "../core/device/names.js";
+
+/** A device's port, opened after the trust checks, and the password it was opened with. */
+export interface Connected {
+  port: DevicePort;
+  /** Kept so the apply can tell the device's own secret from VM secrets in its messages. */
+  password: string;
+}
+
+export interface RetryOptions {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onRetry?: (error: DeviceError, attempt: number, delayMs: number) => void;
+}
+
+/**
+ * What the use cases get to reach devices: the connector (the device adapter, after the
+ * allow-list and credential-namespace checks) and the settings that shape the work.
+ */
+export interface DeviceAccess {
+  /** Throws a DeviceError (ENDPOINT_NOT_ALLOWED, MISSING_CREDENTIAL, ...) before any socket opens. */
+  connect(manifest: EdgeDevice): Connected;
+  retry: RetryOptions;
+  vmAdminUser: string;
+  /** Unset url: the published driver for the device's release (templates.ts windowsDriverUrl). */
+  windowsDriver: { url?: string; certificateUrl: string };
+  /** The device credential namespace (ASE_GITOPS_CREDENTIAL_PREFIX); absent: DEVICE_. */
+  credentialPrefix?: string;
+  /** The secret a manifest names (VM passwords); never a setting outside the namespace. */
+  secret(name: string): string | undefined;
+}

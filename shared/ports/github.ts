@@ -12,25 +12,8 @@ export interface IssueComment {
   body: string;
 }
 
-export type AnnotationLevel = "notice" | "warning" | "failure";
-
-export interface CheckAnnotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  annotation_level: AnnotationLevel;
-  message: string;
-  title?: string;
-}
-
-export interface CheckRunOutput {
-  title: string;
-  summary: string;
-  text?: string;
-  annotations?: CheckAnnotation[];
-}
-
-export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required";
+export type { AnnotationLevel, CheckAnnotation, CheckConclusion, CheckRunOutput } from "../core/report/check-types.js";
+import type { CheckConclusion, CheckRunOutput } from "../core/report/check-types.js";
 
 export interface NewCheckRun {
   name: string;

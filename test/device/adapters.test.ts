@@ -117,6 +117,7 @@ describe("api-version", () => {
 });
 
 describe("retry", () => {
+  // Ports reject with DeviceErrors (translatingPort): the provider errors arrive translated.
   it("honours Retry-After, backs off on other transient errors, stops on terminal ones", async () => {
     const delays: number[] = [];
     const throttled = Object.assign(new Error("throttled"), {
@@ -128,8 +129,8 @@ describe("retry", () => {
       "x",
       async () => {
         calls++;
-        if (calls === 1) throw throttled;
-        if (calls === 2) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        if (calls === 1) throw translateError(throttled);
+        if (calls === 2) throw translateError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
         return "ok";
       },
       { attempts: 5, baseDelayMs: 100, maxDelayMs: 60_000, sleep: async (ms) => void delays.push(ms), random: () => 1 },
@@ -140,7 +141,7 @@ describe("retry", () => {
       withRetry(
         "y",
         async () => {
-          throw Object.assign(new Error("nope"), { code: "NoGpuAvailable" });
+          throw translateError(Object.assign(new Error("nope"), { code: "NoGpuAvailable" }));
         },
         { attempts: 5, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} },
       ),

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import { deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
-import { withDevice } from "../../shared/adapters/device/connect.js";
+import { withDevice } from "../../shared/use-cases/observe-device/with-device.js";
 import type { DeviceError } from "../../shared/adapters/device/errors.js";
 import type { EdgeDevice } from "../../shared/core/manifest/schema.js";
 import { type Simulator, startSimulator } from "../../simulator/index.js";
@@ -54,14 +54,14 @@ describe("one host per credential (issue 9, item 3)", () => {
 
   it("an Azure-AsyncOperation/Location at a stranger is not polled, and its Succeeded is not believed", async () => {
     const { sim, settings } = await hostileDevice({ operations: true });
-    const error = await withDevice(at(sim, manifest("dev")), settings, ({ port }) => port.configureKubernetes()).then(() => undefined, refusal);
+    const error = await withDevice(settings, at(sim, manifest("dev")), ({ port }) => port.configureKubernetes()).then(() => undefined, refusal);
     expect(error).toMatchObject({ code: "FOREIGN_HOST_REFUSED", transient: false });
     expect(stranger.requests).toEqual([]);
   });
 
   it("a template deployment whose operation points at a stranger fails, the token stays home", async () => {
     const { sim, settings } = await hostileDevice({ operations: true });
-    const error = await withDevice(at(sim, manifest("dev")), settings, ({ port }) =>
+    const error = await withDevice(settings, at(sim, manifest("dev")), ({ port }) =>
       port.deploy(
         "probe",
         { $schema: "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#", contentVersion: "1.0.0.0", resources: [] },
@@ -80,7 +80,7 @@ describe("one host per credential (issue 9, item 3)", () => {
     });
     const { sim, settings } = await hostileDevice({ operations: true }, cloud(base, "https://management.azure.com"));
     const target = cloud(at(sim, base), sim.cloudEndpoint);
-    const error = await withDevice(target, settings, ({ port }) => port.configureKubernetes()).then(() => undefined, refusal);
+    const error = await withDevice(settings, target, ({ port }) => port.configureKubernetes()).then(() => undefined, refusal);
     expect(error).toMatchObject({ code: "FOREIGN_HOST_REFUSED" });
     expect(error!.message).toContain(new URL(stranger.origin).host);
     expect(stranger.requests).toEqual([]);

@@ -33,7 +33,23 @@ import {
   type VmPower,
   type VmRecord,
 } from "../../ports/device.js";
-import type { DeviceSettings } from "../../composition/device-settings.js";
+import type { SecureContext } from "node:tls";
+import type { TokenCredential } from "@azure/core-auth";
+
+/** What the ARM port reads from the app's device settings (composition/device-settings.ts). */
+export interface ArmPortSettings {
+  /** TLS trust built from caPem once, shared by every device connection. */
+  trust?: SecureContext;
+  /** PEM text of the CA(s) devices' certificates chain to; undefined = system CAs only. */
+  caPem?: string;
+  /** Fallback LRO poll interval when the device sends no Retry-After. */
+  pollIntervalMs: number;
+  retry: { baseDelayMs: number; maxDelayMs: number };
+  /** The Azure AD credential for spec.dataBoxEdge, shared; absent: DefaultAzureCredential. */
+  cloudCredential?: () => TokenCredential;
+  /** TLS trust for cloud endpoints: system CAs plus caPem; undefined = system CAs only. */
+  cloudTrust?: () => SecureContext | undefined;
+}
 
 export interface ArmPortConfig {
   name: string;
@@ -41,7 +57,7 @@ export interface ArmPortConfig {
   subscriptionId: string;
   resourceGroup: string;
   password: string;
-  settings: DeviceSettings;
+  settings: ArmPortSettings;
   /** The device's cloud resource (spec.dataBoxEdge, name resolved); absent = the local ARM. */
   dataBoxEdge?: { endpoint: string; subscriptionId: string; resourceGroup: string; name: string };
 }

@@ -7,20 +7,25 @@
 import { credentialNameProblem, DEFAULT_CREDENTIAL_PREFIX } from "../../core/manifest/credential-name.js";
 import type { EdgeDevice } from "../../core/manifest/schema.js";
 import { assertAllowed } from "../../core/trust/allow-list.js";
-import { type ArmPortConfig, createArmDevicePort } from "./arm-port.js";
+import type { AllowList } from "../../core/trust/allow-list.js";
+import { type ArmPortConfig, type ArmPortSettings, createArmDevicePort } from "./arm-port.js";
 import { authorityFor } from "./credential.js";
 import { DeviceError } from "./errors.js";
-import type { DevicePort } from "../../ports/device.js";
-import type { DeviceSettings } from "../../composition/device-settings.js";
+import { translatingPort } from "./translating-port.js";
+import type { Connected, DevicePort } from "../../ports/device.js";
 
 export type PortFactory = (config: ArmPortConfig) => DevicePort;
 
-export interface Connected {
-  port: DevicePort;
-  password: string;
+/** What connecting reads: the trust checks' inputs and the port's own settings. */
+export interface ConnectSettings extends ArmPortSettings {
+  allowList: AllowList;
+  /** The device credential namespace; absent in hand-built settings: DEVICE_. */
+  credentialPrefix?: string;
+  /** The secret named by `spec.arm.credential`; never a setting outside the namespace. */
+  secret(name: string): string | undefined;
 }
 
-export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, makePort: PortFactory = createArmDevicePort): Connected {
+export function connectDevice(manifest: EdgeDevice, settings: ConnectSettings, makePort: PortFactory = createArmDevicePort): Connected {
   const name = manifest.metadata.name;
   const arm = manifest.spec.arm;
   if (!arm) throw new DeviceError("NO_ARM_SPEC", `device ${name}: the manifest has no spec.arm, so the device cannot be reached`, false);
@@ -51,20 +56,5 @@ export function connectDevice(manifest: EdgeDevice, settings: DeviceSettings, ma
         }
       : {}),
   });
-  return { port, password };
-}
-
-/** Connects, runs `work` with the port, and closes the port's connections however it ends. */
-export async function withDevice<T>(
-  manifest: EdgeDevice,
-  settings: DeviceSettings,
-  work: (connected: Connected) => Promise<T>,
-  makePort: PortFactory = createArmDevicePort,
-): Promise<T> {
-  const connected = connectDevice(manifest, settings, makePort);
-  try {
-    return await work(connected);
-  } finally {
-    connected.port.dispose?.();
-  }
+  return { port: translatingPort(port, name), password };
 }

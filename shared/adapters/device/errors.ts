@@ -4,45 +4,9 @@
  * class. Callers branch on `code` and `transient`, never on messages.
  */
 
-export const DEVICE_ERROR_CODES = [
-  "ENDPOINT_NOT_ALLOWED",
-  "MISSING_CREDENTIAL",
-  "CREDENTIAL_NOT_ALLOWED",
-  "TOKEN_ENDPOINT_NOT_ALLOWED",
-  "FOREIGN_HOST_REFUSED",
-  "NO_ARM_SPEC",
-  "AUTHENTICATION_FAILED",
-  "UNAUTHORIZED",
-  "TLS_FAILED",
-  "UNSUPPORTED_API_VERSION",
-  "THROTTLED",
-  "SERVER_ERROR",
-  "NETWORK_ERROR",
-  "OPERATION_FAILED",
-  "NO_GPU_AVAILABLE",
-  "DEPLOYMENT_FAILED",
-  "NOT_FOUND",
-  "CONFLICT",
-  "BAD_REQUEST",
-  "UNEXPECTED_RESPONSE",
-  "PLAN_INFEASIBLE",
-  "NOT_CONVERGED",
-  "UPDATE_DID_NOT_REACH_TARGET",
-  "INTERNAL",
-] as const;
-export type DeviceErrorCode = (typeof DEVICE_ERROR_CODES)[number];
+import { DeviceError, type DeviceErrorCode } from "../../core/errors/device-error.js";
 
-export class DeviceError extends Error {
-  constructor(
-    readonly code: DeviceErrorCode,
-    message: string,
-    readonly transient: boolean,
-    readonly details: { status?: number; providerCode?: string; retryAfterMs?: number } = {},
-  ) {
-    super(message);
-    this.name = "DeviceError";
-  }
-}
+export { DEVICE_ERROR_CODES, DeviceError, type DeviceErrorCode } from "../../core/errors/device-error.js";
 
 const TRANSIENT_SOCKET = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET)$/;
 export const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME_MISMATCH|DEPTH_ZERO/;

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { type CloneUrlPolicy, isFetchAllowed } from "../../core/trust/clone-url.js";
 import { checkGitAvailable } from "./git-available.js";
+import { ControllerError } from "../../core/errors/controller-error.js";
 
-export class GitError extends Error {
+export class GitError extends ControllerError {
   constructor(
     readonly code: "GIT_FETCH_FAILED" | "GIT_BAD_URL" | "GIT_COMMIT_MISSING" | "GIT_FAILED" | "GIT_MISSING",
     message: string,
@@ -18,7 +19,6 @@ export class GitError extends Error {
     readonly transient: boolean,
   ) {
     super(message);
-    this.name = "GitError";
   }
 }
 

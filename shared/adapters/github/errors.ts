@@ -3,6 +3,8 @@
  * `transient`: transient failures are rethrown so the queue redelivers with backoff,
  * terminal ones are recorded and not retried.
  */
+import { ControllerError } from "../../core/errors/controller-error.js";
+
 export type GitHubErrorCode =
   | "GITHUB_RATE_LIMITED"
   | "GITHUB_UNAVAILABLE"
@@ -13,7 +15,7 @@ export type GitHubErrorCode =
   | "GITHUB_UNEXPECTED_RESPONSE"
   | "GITHUB_REQUEST_FAILED";
 
-export class GitHubError extends Error {
+export class GitHubError extends ControllerError {
   constructor(
     readonly code: GitHubErrorCode,
     message: string,
@@ -23,7 +25,6 @@ export class GitHubError extends Error {
     readonly retryAfter?: number,
   ) {
     super(message);
-    this.name = "GitHubError";
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { StorageClients } from "./storage-clients.js";
 import { once } from "./storage-clients.js";
+import { ControllerError } from "../../core/errors/controller-error.js";
 
 export interface SendOptions {
   /** Keep the message invisible this long (a job put back for later). */
@@ -17,8 +18,10 @@ export interface JobQueue {
 /** Azure queue messages are at most 64 KiB; base64 makes 48 KiB of JSON the ceiling. */
 export const MAX_MESSAGE_JSON_BYTES = 48 * 1024;
 
-export class MessageTooLargeError extends Error {
+export class MessageTooLargeError extends ControllerError {
   readonly code = "QUEUE_MESSAGE_TOO_LARGE";
+  /** The same message never fits: sending it again cannot help. */
+  readonly transient = false;
   constructor(
     readonly queue: string,
     readonly bytes: number,

@@ -11,10 +11,10 @@ import { referencedFilesOf, vmFilesOf } from "../manifest/referenced-files.js";
 import type { EdgeDevice, VirtualMachineSpec } from "../manifest/schema.js";
 import type { PlanStep } from "../plan/types.js";
 import { vmNetwork } from "../plan/vm-checks.js";
-import { DeviceError } from "../../adapters/device/errors.js";
+import { DeviceError } from "../errors/device-error.js";
 import createVmTemplate from "./templates/create-vm.json" with { type: "json" };
 import gpuExtensionTemplate from "./templates/add-gpu-extension.json" with { type: "json" };
-import { CUSTOM_DATA_TAG, GPU_EXTENSION_NAME, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG } from "../../ports/device.js";
+import { CUSTOM_DATA_TAG, GPU_EXTENSION_NAME, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG } from "./names.js";
 
 export { createVmTemplate, gpuExtensionTemplate };
 

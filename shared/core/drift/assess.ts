@@ -3,7 +3,7 @@
  * the drift items, the planner's remediation plan for the device, and the remediation
  * decision. Pure; check-device.ts does the observing.
  */
-import type { DeviceFailure } from "../../use-cases/apply-device/fleet.js";
+import type { DeviceFailure } from "../errors/device-error.js";
 import type { ManifestLines } from "../manifest/load.js";
 import type { EdgeDevice } from "../manifest/schema.js";
 import { desiredFromManifest } from "../plan/desired.js";

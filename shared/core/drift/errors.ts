@@ -1,13 +1,14 @@
+import { ControllerError } from "../errors/controller-error.js";
+
 /** Drift failures with stable codes; `transient` ones are rethrown so the queue retries. */
 export type DriftErrorCode = "DRIFT_GITHUB_UNSUPPORTED" | "DRIFT_BAD_REQUEST" | "DRIFT_REPOSITORY_NOT_ALLOWED" | "DRIFT_NO_REPOSITORY";
 
-export class DriftError extends Error {
+export class DriftError extends ControllerError {
   constructor(
     readonly code: DriftErrorCode,
     message: string,
     readonly transient = false,
   ) {
     super(message);
-    this.name = "DriftError";
   }
 }

@@ -20,6 +20,7 @@ import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
 import { MAX_ALIASES_PER_DOCUMENT, keyProblems } from "./yaml-keys.js";
 import { yamlModule } from "./yaml-module.js";
 import { lineOfKey, lineOfPath } from "./yaml-lines.js";
+import { ControllerError } from "../errors/controller-error.js";
 
 /** A manifest larger than this is refused unread: no device needs it, an attack might. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -81,8 +82,9 @@ export function splitDuplicates(devices: readonly LoadedDevice[]): { unique: Loa
   return { unique: devices.filter(once), duplicates: devices.filter((d) => !once(d)) };
 }
 
-export class FleetPathError extends Error {
+export class FleetPathError extends ControllerError {
   readonly code = "FLEET_PATH_NOT_FOUND";
+  readonly transient = false;
   constructor(readonly path: string) {
     super(`no such file or folder: ${path}`);
   }

@@ -6,7 +6,7 @@
 import type { DevicePlan, Plan } from "../plan/types.js";
 import { inline } from "../markdown/escape.js";
 import { CHECK_TEXT_LIMIT, byAttention, fitTable } from "./plan-comment.js";
-import type { CheckAnnotation, CheckConclusion, CheckRunOutput } from "../../ports/github.js";
+import type { CheckAnnotation, CheckConclusion, CheckRunOutput } from "./check-types.js";
 
 export const ANNOTATIONS_PER_REQUEST = 50;
 /** More than this would mean dozens of extra write calls; the rest are counted in the summary. */

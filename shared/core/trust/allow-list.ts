@@ -3,7 +3,7 @@
  * entry is read as its host), matched against an endpoint's host with the port ignored.
  * No credential is sent to a host outside the list; an empty list allows nothing.
  */
-import { DeviceError } from "../../adapters/device/errors.js";
+import { DeviceError } from "../errors/device-error.js";
 
 export type AllowList = readonly string[];
 

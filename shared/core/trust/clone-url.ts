@@ -4,6 +4,7 @@
  * `owner/name`. Only in development (ASE_GITOPS_ALLOW_LOCAL_REPOSITORIES=true: tests, the
  * demo) is a local path or file:// URL taken as given, and only those.
  */
+import { ControllerError } from "../errors/controller-error.js";
 
 export interface CloneUrlPolicy {
   /** e.g. https://github.com, or https://HOST for GitHub Enterprise Server. */
@@ -11,13 +12,9 @@ export interface CloneUrlPolicy {
   allowLocalRepositories: boolean;
 }
 
-export class CloneUrlError extends Error {
+export class CloneUrlError extends ControllerError {
   readonly code = "BAD_REPOSITORY";
   readonly transient = false;
-  constructor(message: string) {
-    super(message);
-    this.name = "CloneUrlError";
-  }
 }
 
 // GitHub's own rules: owners are 1-39 letters, digits and inner hyphens; repository

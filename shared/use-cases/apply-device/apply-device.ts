@@ -7,7 +7,7 @@ import type { ManifestLines } from "../../core/manifest/load.js";
 import type { EdgeDevice } from "../../core/manifest/schema.js";
 import type { ObservedDevice } from "../../core/plan/observed.js";
 import type { DevicePlan, PlanStep } from "../../core/plan/types.js";
-import { DeviceError, translateError } from "../../adapters/device/errors.js";
+import { DeviceError, asDeviceError } from "../../core/errors/device-error.js";
 import { observe } from "../observe-device/observe.js";
 import type { DevicePort } from "../../ports/device.js";
 import { type RetryOptions, withRetry } from "../observe-device/retry.js";
@@ -214,7 +214,7 @@ export async function applyDevice(
     report({ step: 0, total, action: "verify", status: "succeeded" });
     return { ...base, status: "converged", plan, stepsDone: done, observed: after };
   } catch (err) {
-    const error = translateError(err);
+    const error = asDeviceError(err);
     if (position) report({ ...position, status: "failed", message: `${error.code}: ${error.message}` });
     return {
       ...base,

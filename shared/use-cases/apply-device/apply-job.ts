@@ -14,11 +14,10 @@
  * when a worker died or timed out mid-turn, and the next turn simply observes again.
  */
 import { randomUUID } from "node:crypto";
-import type { Connected } from "../../adapters/device/connect.js";
-import { translateError } from "../../adapters/device/errors.js";
+import { asDeviceError } from "../../core/errors/device-error.js";
 import { isRefusal } from "./fleet.js";
 import { observe } from "../observe-device/observe.js";
-import type { DeviceSettings } from "../../composition/device-settings.js";
+import type { Connected, DeviceAccess } from "../../ports/device.js";
 import { beginStep, continueStep, type StepContext } from "./step-operations.js";
 import { assertVmCredentials, vmAdminFrom } from "../../core/device/templates.js";
 import type { CachedRepo, RepoCache } from "../../adapters/git/repo-cache.js";
@@ -44,7 +43,7 @@ export interface ApplyJobDeps {
   /** Puts a job back on the queue, invisible for `delaySeconds`. */
   requeue: (queue: string, message: ApplyJob, delaySeconds: number) => Promise<void>;
   connect: (manifest: EdgeDevice) => Connected;
-  deviceSettings: DeviceSettings;
+  deviceSettings: DeviceAccess;
   /** Called after every recorded outcome: updates the check run and, at the end, the PR. */
   report: (repository: string, commit: string) => Promise<void>;
   log?: { info(message: string): void; warn(message: string): void };
@@ -61,18 +60,6 @@ export interface ApplyAttempt {
 }
 
 export type ApplyJobOutcome = { outcome: "requeued"; reason: string; delaySeconds: number } | { outcome: DeviceOutcome; message?: string };
-
-/** Kept for callers that match on it: nothing throws it any more (failures requeue). */
-export class ApplyRetryError extends Error {
-  readonly transient = true;
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ApplyRetryError";
-  }
-}
 
 /** Whether `older` is an ancestor of `newer` (false when unrelated or unknown). */
 async function isAncestor(repo: CachedRepo, older: string, newer: string): Promise<boolean> {
@@ -303,7 +290,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
         },
       );
     } catch (err) {
-      const error = translateError(err, job.device);
+      const error = asDeviceError(err, job.device);
       turn = isRefusal(error)
         ? { status: "failed", code: error.code, message: error.message, transient: false, stepsDone: 0 }
         : { status: "failed", code: error.code, message: error.message, transient: error.transient, stepsDone: 0 };
@@ -379,7 +366,7 @@ export async function runApplyJob(deps: ApplyJobDeps, job: ApplyJob, attempt: Ap
     return await finish();
   } catch (err) {
     // Storage or git failing under us: a failure of this try, requeued like any other.
-    const error = translateError(err, job.device);
+    const error = asDeviceError(err, job.device);
     status.message = `${error.code}: ${error.message}`;
     if (tries < attempt.maxAttempts && lock)
       requeueAfter(Math.min(settings.maxDelayMs, settings.failureBackoffMs * 2 ** job.failures), `try ${tries} failed`, { failures: tries });

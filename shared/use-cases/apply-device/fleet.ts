@@ -7,10 +7,10 @@ import type { EdgeDevice } from "../../core/manifest/schema.js";
 import { keyedRecord } from "../../core/own-keys.js";
 import type { ObservedDevice } from "../../core/plan/observed.js";
 import { type ApplyOptions, type ApplyResult, type PlanFn, type ProgressEvent, applyDevice } from "./apply-device.js";
-import { type PortFactory, withDevice } from "../../adapters/device/connect.js";
-import { translateError } from "../../adapters/device/errors.js";
+import { type DeviceFailure, asDeviceError } from "../../core/errors/device-error.js";
+import type { DeviceAccess } from "../../ports/device.js";
 import { observe } from "../observe-device/observe.js";
-import type { DeviceSettings } from "../../composition/device-settings.js";
+import { withDevice } from "../observe-device/with-device.js";
 import { vmAdminFrom } from "../../core/device/templates.js";
 
 export interface DeviceTarget {
@@ -20,11 +20,7 @@ export interface DeviceTarget {
   lines?: ManifestLines;
 }
 
-export interface DeviceFailure {
-  code: string;
-  message: string;
-  transient: boolean;
-}
+export type { DeviceFailure } from "../../core/errors/device-error.js";
 
 export interface FleetObservation {
   /** Contract.md §2 shape: only devices that answered. */
@@ -50,21 +46,16 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
 
 export interface FleetOptions {
   concurrency?: number;
-  makePort?: PortFactory;
 }
 
-export async function observeFleet(
-  devices: readonly DeviceTarget[],
-  settings: DeviceSettings,
-  options: FleetOptions = {},
-): Promise<FleetObservation> {
+export async function observeFleet(devices: readonly DeviceTarget[], settings: DeviceAccess, options: FleetOptions = {}): Promise<FleetObservation> {
   const out: FleetObservation = { devices: keyedRecord(), errors: keyedRecord() };
   await mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ manifest }) => {
     const name = manifest.metadata.name;
     try {
-      out.devices[name] = await withDevice(manifest, settings, ({ port }) => observe(port, settings.retry), options.makePort);
+      out.devices[name] = await withDevice(settings, manifest, ({ port }) => observe(port, settings.retry));
     } catch (err) {
-      const error = translateError(err, name);
+      const error = asDeviceError(err, name);
       out.errors[name] = { code: error.code, message: error.message, transient: error.transient };
     }
   });
@@ -86,27 +77,22 @@ export function isRefusal(error: { code: string }): boolean {
   );
 }
 
-export async function applyFleet(devices: readonly DeviceTarget[], settings: DeviceSettings, options: ApplyFleetOptions): Promise<ApplyResult[]> {
+export async function applyFleet(devices: readonly DeviceTarget[], settings: DeviceAccess, options: ApplyFleetOptions): Promise<ApplyResult[]> {
   return mapLimit(devices, options.concurrency ?? DEFAULT_CONCURRENCY, async (target) => {
     const name = target.manifest.metadata.name;
     try {
-      return await withDevice(
-        target.manifest,
-        settings,
-        ({ port }) => {
-          const applyOptions: ApplyOptions = {
-            plan: options.plan,
-            retry: settings.retry,
-            onProgress: options.onProgress,
-            vmAdmin: vmAdminFrom(settings),
-            windowsDriver: settings.windowsDriver,
-          };
-          return applyDevice(port, target, applyOptions);
-        },
-        options.makePort,
-      );
+      return await withDevice(settings, target.manifest, ({ port }) => {
+        const applyOptions: ApplyOptions = {
+          plan: options.plan,
+          retry: settings.retry,
+          onProgress: options.onProgress,
+          vmAdmin: vmAdminFrom(settings),
+          windowsDriver: settings.windowsDriver,
+        };
+        return applyDevice(port, target, applyOptions);
+      });
     } catch (err) {
-      const error = translateError(err, name);
+      const error = asDeviceError(err, name);
       const refused = isRefusal(error);
       return {
         device: name,

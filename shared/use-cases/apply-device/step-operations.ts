@@ -6,7 +6,7 @@
  */
 import type { EdgeDevice } from "../../core/manifest/schema.js";
 import type { PlanStep } from "../../core/plan/types.js";
-import { DeviceError } from "../../adapters/device/errors.js";
+import { DeviceError } from "../../core/errors/device-error.js";
 import type { DeviceAction, DevicePort, OperationRef } from "../../ports/device.js";
 import {
   type VmAdmin,

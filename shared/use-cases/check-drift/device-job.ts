@@ -5,8 +5,7 @@
  * Transient failures (git, GitHub, storage) are thrown so the queue retries; a device that
  * does not answer is a result (UNREACHABLE), not a failure.
  */
-import type { PortFactory } from "../../adapters/device/connect.js";
-import type { DeviceSettings } from "../../composition/device-settings.js";
+import type { DeviceAccess } from "../../ports/device.js";
 import type { RepoCache } from "../../adapters/git/repo-cache.js";
 import { parseRepoRef } from "../../ports/github.js";
 import { parseManifestText } from "../../core/manifest/load.js";
@@ -23,8 +22,7 @@ export interface DriftJobDeps {
   repos: RepoCache;
   gitToken: () => Promise<string | undefined>;
   github: DriftGitHub;
-  device: DeviceSettings;
-  makePort?: PortFactory;
+  device: DeviceAccess;
   runs: DriftRuns;
   enqueueApply: (job: ApplyJob) => Promise<void>;
   log?: { info(message: string): void; warn(message: string): void };
@@ -70,7 +68,7 @@ export async function runDriftDeviceJob(deps: DriftJobDeps, job: DriftDeviceJob)
       error: { code: "INVALID_MANIFEST", message, transient: false },
     };
   } else {
-    report = await checkDevice({ manifest: device.manifest, file: job.file, lines: device.lines }, deps.device, { makePort: deps.makePort });
+    report = await checkDevice({ manifest: device.manifest, file: job.file, lines: device.lines }, deps.device);
   }
 
   const issue = await syncDriftIssue(deps.github, {

@@ -2,17 +2,10 @@
  * Retries transient DeviceErrors with exponential backoff and full jitter, honouring the
  * server's Retry-After when it gives one. Terminal errors are thrown at once.
  */
-import { type DeviceError, translateError } from "../../adapters/device/errors.js";
+import { asDeviceError } from "../../core/errors/device-error.js";
+import type { RetryOptions } from "../../ports/device.js";
 
-export interface RetryOptions {
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Injectable for tests. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  onRetry?: (error: DeviceError, attempt: number, delayMs: number) => void;
-}
+export type { RetryOptions } from "../../ports/device.js";
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
 
@@ -25,7 +18,7 @@ export async function withRetry<T>(what: string, run: () => Promise<T>, options:
     try {
       return await run();
     } catch (err) {
-      const error = translateError(err, what);
+      const error = asDeviceError(err, what);
       if (!error.transient || attempt >= options.attempts) throw error;
       const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1)) * random();
       const delay = error.details.retryAfterMs !== undefined ? Math.min(options.maxDelayMs, error.details.retryAfterMs) : backoff;
