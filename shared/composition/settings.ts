@@ -12,6 +12,7 @@ import { serverUrlOf } from "../core/trust/clone-url.js";
 import { CREDENTIAL_PREFIX_SETTING, CredentialPrefix, credentialPrefix } from "../core/manifest/credential-name.js";
 import { resolveStorageConnection, type StorageConnection } from "../adapters/store/storage-connection.js";
 import { ControllerError } from "../core/errors/controller-error.js";
+import type { GitHubAuthSettings } from "../adapters/github/octokit-client.js";
 
 const RepositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name");
 
@@ -93,7 +94,7 @@ function authProblems(env: Record<string, string | undefined>): string[] {
   return [];
 }
 
-export type GitHubAuthSettings = { kind: "app"; appId: string; privateKey: string } | { kind: "token"; token: string };
+export type { GitHubAuthSettings } from "../adapters/github/octokit-client.js";
 
 export interface Settings {
   webhookSecrets: string[];

@@ -91,3 +91,10 @@ export function parseRepoRef(fullName: string): RepoRef {
   if (!owner || !repo || rest.length > 0) throw new Error(`not an owner/name repository: ${fullName}`);
   return { owner, repo };
 }
+
+export interface GitHubClients {
+  /** A session for one App installation (ignored with token auth). */
+  forInstallation(installationId?: number): GitHubSession;
+  /** The App installation serving a repository (undefined with token auth). */
+  installationFor?(fullName: string): Promise<number | undefined>;
+}

@@ -8,12 +8,17 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { z } from "zod";
-import type { GitHubAuthSettings } from "../../composition/settings.js";
 import { GitHubError, translated } from "./errors.js";
 import type { GitHubPort, GitHubSession, IssueComment, IssueInfo } from "../../ports/github.js";
+import type { GitHubClients } from "../../ports/github.js";
+
+export type { GitHubClients } from "../../ports/github.js";
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 type Client = InstanceType<typeof ThrottledOctokit>;
+
+/** How the controller signs in to GitHub (composition/settings.ts reads it). */
+export type GitHubAuthSettings = { kind: "app"; appId: string; privateKey: string } | { kind: "token"; token: string };
 
 export interface GitHubClientOptions {
   apiUrl: string;
@@ -31,13 +36,6 @@ export interface GitHubClientOptions {
    */
   spaceWrites?: boolean;
   log?: { warn(message: string): void };
-}
-
-export interface GitHubClients {
-  /** A session for one App installation (ignored with token auth). */
-  forInstallation(installationId?: number): GitHubSession;
-  /** The App installation serving a repository (undefined with token auth). */
-  installationFor?(fullName: string): Promise<number | undefined>;
 }
 
 /** Stands in for a Bottleneck group when write spacing is off. */

@@ -12,43 +12,16 @@
  *   device next waits for it before starting anything.
  */
 import type { TableClient } from "@azure/data-tables";
-import { z } from "zod";
+
 import { findEntity, statusOf, tableKey } from "./storage-clients.js";
+import { PendingOperation } from "../../core/messages/pending-operation.js";
+import type { ApplyLocks, LockRecord, LockRequest } from "../../ports/apply-locks.js";
+
+export type { ApplyLocks, HeldLock, LockRecord, LockRequest } from "../../ports/apply-locks.js";
+
+export { PendingOperation } from "../../core/messages/pending-operation.js";
 
 export const APPLY_LOCKS_TABLE = "applylocks";
-
-export const PendingOperation = z.object({
-  ref: z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("deployment"), name: z.string().min(1), url: z.string().url().optional() }),
-    z.object({ kind: z.literal("async"), url: z.string().url(), what: z.string() }),
-  ]),
-  /** The plan step it belongs to, and which part of it (updateSoftware: download, install). */
-  action: z.string(),
-  vm: z.string().optional(),
-  phase: z.string().optional(),
-  commit: z.string(),
-  startedAt: z.string(),
-});
-export type PendingOperation = z.infer<typeof PendingOperation>;
-
-export interface LockRecord {
-  owner?: string;
-  ownerUntil: number;
-  invocation?: string;
-  heldUntil: number;
-  pending?: PendingOperation;
-}
-
-export interface LockRequest {
-  commit: string;
-  invocation: string;
-  /** How long this invocation may hold the device before its hold lapses. */
-  holdMs: number;
-  /** How long the job owns the device without another invocation renewing it. */
-  ownerMs: number;
-  /** Take the device from an owner that is not working right now (a newer pushed commit). */
-  takeOver?: boolean;
-}
 
 export type LockDecision = { take: LockRecord } | { busy: { owner?: string; working: boolean; until: number } };
 
@@ -69,26 +42,6 @@ export function decideLock(current: LockRecord | undefined, request: LockRequest
   const free = !current.owner || current.owner === request.commit || current.ownerUntil <= now || request.takeOver === true;
   if (free) return take();
   return { busy: { owner: current.owner, working: false, until: current.ownerUntil } };
-}
-
-export interface HeldLock {
-  readonly record: LockRecord;
-  /** False once a write found the row changed under us: another invocation owns the device now. */
-  readonly held: boolean;
-  /** Records (or clears, with null) the pending operation and renews both leases; false when the lock was lost. */
-  update(change: { pending?: PendingOperation | null }): Promise<boolean>;
-  /** Ends this invocation's hold; `keepOwner` when the job comes back (requeued), else the device is free. */
-  release(options: { keepOwner: boolean }): Promise<void>;
-}
-
-export interface ApplyLocks {
-  acquire(
-    repository: string,
-    device: string,
-    request: LockRequest,
-  ): Promise<{ lock: HeldLock } | { busy: { owner?: string; working: boolean; until: number } }>;
-  /** The device's record, for reports and tests. */
-  read(repository: string, device: string): Promise<LockRecord | undefined>;
 }
 
 /** A row store with compare-and-swap: the only thing the two implementations differ in. */

@@ -5,17 +5,11 @@
  */
 import { odata, type TableClient } from "@azure/data-tables";
 import { once, statusOf, tableKey } from "./storage-clients.js";
+import type { DeliveryLog } from "../../ports/delivery-log.js";
+
+export type { DeliveryLog } from "../../ports/delivery-log.js";
 
 export const DELIVERIES_TABLE = "githubdeliveries";
-
-export interface DeliveryLog {
-  /** true when this delivery id is new (and is now recorded), false for a repeat. */
-  claim(deliveryId: string, event: string): Promise<boolean>;
-  /** Forgets a claim, so GitHub's redelivery is processed after we failed to enqueue. */
-  release(deliveryId: string): Promise<void>;
-  /** Deletes rows older than the cut-off; returns how many. */
-  sweep(olderThan: Date): Promise<number>;
-}
 
 // Spread rows over partitions by the id's first characters (delivery ids are GUIDs).
 const partitionOf = (deliveryId: string) => tableKey(deliveryId.slice(0, 2).toLowerCase() || "_");

@@ -5,15 +5,9 @@
 import type { StorageClients } from "./storage-clients.js";
 import { once } from "./storage-clients.js";
 import { ControllerError } from "../../core/errors/controller-error.js";
+import type { JobQueue } from "../../ports/job-queue.js";
 
-export interface SendOptions {
-  /** Keep the message invisible this long (a job put back for later). */
-  delaySeconds?: number;
-}
-
-export interface JobQueue {
-  send(queue: string, message: unknown, options?: SendOptions): Promise<void>;
-}
+export type { JobQueue, SendOptions } from "../../ports/job-queue.js";
 
 /** Azure queue messages are at most 64 KiB; base64 makes 48 KiB of JSON the ceiling. */
 export const MAX_MESSAGE_JSON_BYTES = 48 * 1024;

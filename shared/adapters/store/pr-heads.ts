@@ -8,20 +8,11 @@
  */
 import type { TableClient } from "@azure/data-tables";
 import { findEntity, once, statusOf, tableKey } from "./storage-clients.js";
+import type { PrHeadStore } from "../../ports/pr-heads.js";
+
+export type { PrHead, PrHeadStore } from "../../ports/pr-heads.js";
 
 export const PR_HEADS_TABLE = "pullrequestheads";
-
-export interface PrHead {
-  headSha: string;
-  /** ISO time of the pull request update that produced this head. */
-  updatedAt: string;
-}
-
-export interface PrHeadStore {
-  get(repository: string, pr: number): Promise<PrHead | undefined>;
-  /** Records `head` unless a newer one is there; returns the record now stored. */
-  advance(repository: string, pr: number, head: PrHead): Promise<PrHead>;
-}
 
 interface Row {
   partitionKey: string;

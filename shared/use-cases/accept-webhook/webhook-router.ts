@@ -5,8 +5,8 @@
  * "redeliver" button works once storage is back).
  */
 import type { z } from "zod";
-import type { DeliveryLog } from "../../adapters/store/delivery-log.js";
-import type { JobQueue } from "../../adapters/store/job-queue.js";
+import type { DeliveryLog } from "../../ports/delivery-log.js";
+import type { JobQueue } from "../../ports/job-queue.js";
 import { type CloneUrlPolicy, CloneUrlError, cloneUrlFor } from "../../core/trust/clone-url.js";
 import { type DriftJob, type PlanJob, QUEUES, type ReconcileJob, type RepositoryInfo } from "../../core/messages/jobs.js";
 import { CheckRunEvent, PullRequestEvent, PushEvent, type Repository, RepositoryDispatchEvent } from "../../core/messages/webhook-payloads.js";

@@ -13,7 +13,7 @@ import type { StepStart } from "./step-operations.js";
 import type { OperationProgress, OperationRef } from "../../ports/device.js";
 import type { ObservedDevice } from "../../core/plan/observed.js";
 import type { DevicePlan, PlanStep } from "../../core/plan/types.js";
-import type { PendingOperation } from "../../adapters/store/apply-locks.js";
+import type { PendingOperation } from "../../core/messages/pending-operation.js";
 
 export interface TurnEvent {
   action: string;

@@ -6,7 +6,7 @@
  * does not answer is a result (UNREACHABLE), not a failure.
  */
 import type { DeviceAccess } from "../../ports/device.js";
-import type { RepoCache } from "../../adapters/git/repo-cache.js";
+import type { RepoCache } from "../../ports/repo-cache.js";
 import { parseRepoRef } from "../../ports/github.js";
 import { parseManifestText } from "../../core/manifest/load.js";
 import { resolveFileResult, textReader } from "../../core/manifest/referenced-files.js";
@@ -15,7 +15,7 @@ import type { DeviceDriftReport } from "../../core/drift/assess.js";
 import { checkDevice } from "./check-device.js";
 import { type DriftGitHub, type IssueSyncResult, syncDriftIssue } from "./drift-issue.js";
 import type { DriftDeviceJob } from "../../core/messages/drift.js";
-import type { DriftRuns } from "../../adapters/store/drift-runs.js";
+import type { DriftRuns } from "../../ports/drift-runs.js";
 import { summaryLine } from "../../core/drift/summary.js";
 
 export interface DriftJobDeps {

@@ -6,14 +6,14 @@
  * results are keyed by device, so nothing is counted or reported twice.
  */
 import { join } from "node:path";
-import type { RepoCache } from "../../adapters/git/repo-cache.js";
+import type { RepoCache } from "../../ports/repo-cache.js";
 import type { RepositoryInfo } from "../../core/messages/jobs.js";
 import { parseRepoRef } from "../../ports/github.js";
 import { type LoadedDevice, loadFleet, splitDuplicates } from "../../core/manifest/load.js";
-import type { JobQueue } from "../../adapters/store/job-queue.js";
+import type { JobQueue } from "../../ports/job-queue.js";
 import { type DriftGitHub, DRIFT_LABEL, indexDriftIssues } from "./drift-issue.js";
 import { DRIFT_DEVICE_QUEUE, type DriftDeviceJob, type DriftTrigger } from "../../core/messages/drift.js";
-import type { DriftRuns } from "../../adapters/store/drift-runs.js";
+import type { DriftRuns } from "../../ports/drift-runs.js";
 import { type DriftSelector, selectDevices } from "../../core/drift/select.js";
 import { summaryLine } from "../../core/drift/summary.js";
 

@@ -1,5 +1,5 @@
 /** A drift run as the HTTP trigger reports it: the summary so far and each device's result. */
-import type { DriftResultRow, DriftRuns } from "../../adapters/store/drift-runs.js";
+import type { DriftResultRow, DriftRuns } from "../../ports/drift-runs.js";
 import type { DriftSummary } from "../../core/drift/summary.js";
 
 export type DriftRunResultRow = Omit<DriftResultRow, "updatedAt">;

@@ -6,8 +6,7 @@
  * server's (clone-url.ts), whatever the API answers.
  */
 import { type CloneUrlPolicy, cloneUrlFor } from "../../core/trust/clone-url.js";
-import type { GitHubClients } from "../../adapters/github/octokit-client.js";
-import { parseRepoRef } from "../../ports/github.js";
+import { type GitHubClients, parseRepoRef } from "../../ports/github.js";
 import { driftGitHub } from "./drift-issue.js";
 import { DriftError } from "../../core/drift/errors.js";
 import type { RepositoryTarget } from "./fan-out.js";

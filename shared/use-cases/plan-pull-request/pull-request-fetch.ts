@@ -4,7 +4,7 @@
  * `refs/pull/N/head`; plain repositories (tests, the demo) have only the head branch, so
  * both are tried.
  */
-import { GitError, type CachedRepo } from "../../adapters/git/repo-cache.js";
+import { GitError, type CachedRepo } from "../../ports/repo-cache.js";
 import { type ChangedFile, parseNameStatus } from "../../core/changes/changed-files.js";
 
 export interface PullRequestRefs {

@@ -6,7 +6,7 @@
 import type { CheckConclusion, CheckRunOutput, GitHubPort, RepoRef } from "../../ports/github.js";
 import { parseRepoRef } from "../../ports/github.js";
 import { cell } from "../../core/markdown/escape.js";
-import { type DeviceResult, FINAL_OUTCOMES, type ReconcileRun, type ReconcileRuns } from "../../adapters/store/reconcile-runs.js";
+import { type DeviceResult, FINAL_OUTCOMES, type ReconcileRun, type ReconcileRuns } from "../../ports/reconcile-runs.js";
 
 export const APPLY_CHECK_NAME = "ase-gitops/apply";
 export const APPLY_COMMENT_MARKER = "<!-- ase-gitops:apply -->";

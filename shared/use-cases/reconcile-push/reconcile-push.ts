@@ -6,12 +6,12 @@
  */
 import { join } from "node:path";
 import { manifestChanges, parseNameStatus } from "../../core/changes/changed-files.js";
-import type { RepoCache } from "../../adapters/git/repo-cache.js";
-import { GitError } from "../../adapters/git/repo-cache.js";
+import type { RepoCache } from "../../ports/repo-cache.js";
+import { GitError } from "../../ports/repo-cache.js";
 import type { ReconcileJob } from "../../core/messages/jobs.js";
 import { type GitHubPort, parseRepoRef } from "../../ports/github.js";
 import { type FleetLoad, loadFleet, parseManifestText } from "../../core/manifest/load.js";
-import { FINAL_OUTCOMES, type ReconcileRuns } from "../../adapters/store/reconcile-runs.js";
+import { FINAL_OUTCOMES, type ReconcileRuns } from "../../ports/reconcile-runs.js";
 import { type AffectedDevices, type DeviceRef, affectedDevices } from "../../core/changes/affected-devices.js";
 import { APPLY_CHECK_NAME, renderApplyReport } from "./apply-report.js";
 import type { ApplyJob } from "../../core/messages/apply.js";
