@@ -10,7 +10,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { parseAllDocuments } from "yaml";
-import { loadFleet } from "../shared/core/manifest/load.js";
+import { loadFleet } from "../shared/adapters/git/fleet-folder.js";
 import { planFleet } from "../shared/core/plan/planner.js";
 import { renderJson } from "../shared/core/plan/render-json.js";
 

@@ -5,7 +5,7 @@
  */
 import { app, type InvocationContext } from "@azure/functions";
 import { ApplyJob } from "../shared/core/messages/apply.js";
-import { FINAL_OUTCOMES } from "../shared/adapters/store/reconcile-runs.js";
+import { FINAL_OUTCOMES } from "../shared/ports/reconcile-runs.js";
 import { processRuntime, type Runtime } from "../shared/composition/runtime.js";
 import { MAX_DEQUEUE_COUNT } from "./runtime/queue-job.js";
 

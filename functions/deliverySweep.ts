@@ -1,6 +1,6 @@
 /** Timer: forgets webhook delivery ids older than a week (the dedupe table's TTL). */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import type { DeliveryLog } from "../shared/adapters/store/delivery-log.js";
+import type { DeliveryLog } from "../shared/ports/delivery-log.js";
 import { processRuntime } from "../shared/composition/runtime.js";
 
 export const DELIVERY_TTL_MS = 7 * 24 * 3600 * 1000;

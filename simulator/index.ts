@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ClaimState } from "../shared/core/claims/model.js";
-import { loadFleet } from "../shared/core/manifest/load.js";
+import { loadFleet } from "../shared/adapters/git/fleet-folder.js";
 import type { EdgeDevice } from "../shared/core/manifest/schema.js";
 import { ownValue } from "../shared/core/own-keys.js";
 import { type ObservedState, ObservedState as ObservedStateSchema } from "../shared/core/plan/observed.js";

@@ -11,10 +11,11 @@ import { checkDevice } from "../use-cases/check-drift/check-device.js";
 import { renderDriftMarkdown } from "../core/drift/render-report.js";
 import { selectDevices } from "../core/drift/select.js";
 import { needsAttention, reportToJson, summarizeReports } from "../core/drift/summary.js";
-import { DeviceError } from "../adapters/device/errors.js";
+import { DeviceError } from "../core/errors/device-error.js";
 import { mapLimit } from "../use-cases/apply-device/fleet.js";
 import { type DeviceSettings, type Env, deviceSettingsFromEnv } from "../composition/device-settings.js";
-import { FleetPathError, loadFleet, splitDuplicates } from "../core/manifest/load.js";
+import { FleetPathError, splitDuplicates } from "../core/manifest/load.js";
+import { loadFleet } from "../composition/fleet-folder.js";
 import { keyedRecord } from "../core/own-keys.js";
 import { type CliContext, CliError, EXIT } from "./cli-context.js";
 

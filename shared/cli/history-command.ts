@@ -4,9 +4,8 @@
  * connection string from --storage, or AzureWebJobsStorage / its identity-based AzureWebJobsStorage__* settings).
  */
 import { type Command, Option } from "commander";
-import { createApplyJournal, APPLY_JOURNAL_TABLE, type JournalEntry } from "../adapters/store/apply-journal.js";
-import { createStorageClients } from "../adapters/store/storage-clients.js";
-import { resolveStorageConnection } from "../adapters/store/storage-connection.js";
+import { openApplyJournal } from "../composition/apply-journal.js";
+import type { JournalEntry } from "../ports/apply-journal.js";
 import { type CliContext, CliError } from "./cli-context.js";
 
 interface HistoryOptions {
@@ -22,15 +21,9 @@ function line(entry: JournalEntry): string {
 }
 
 export async function runHistory(device: string, options: HistoryOptions, ctx: CliContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const resolved = options.storage ? undefined : resolveStorageConnection(env);
-  const connection = options.storage ?? resolved?.connection;
-  if (!connection) {
-    const partial = resolved?.problems.filter((p) => !/^AzureWebJobsStorage is required/.test(p)) ?? [];
-    throw new CliError(
-      partial.length > 0 ? `storage settings: ${partial.join("; ")}` : "no storage account: pass --storage CONNECTION or set AzureWebJobsStorage",
-    );
-  }
-  const journal = createApplyJournal(createStorageClients(connection).table(APPLY_JOURNAL_TABLE));
+  const opened = openApplyJournal(options.storage, env);
+  if ("problem" in opened) throw new CliError(opened.problem);
+  const { journal } = opened;
   let repositories: string[];
   try {
     repositories = options.repository

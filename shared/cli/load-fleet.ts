@@ -1,6 +1,7 @@
 /** The fleet loading that `plan` and `validate` share: the credential namespace checked, path problems as usage errors. */
 import { CREDENTIAL_PREFIX_SETTING, credentialPrefix, credentialPrefixProblem } from "../core/manifest/credential-name.js";
-import { type FleetLoad, FleetPathError, loadFleet } from "../core/manifest/load.js";
+import { type FleetLoad, FleetPathError } from "../core/manifest/load.js";
+import { loadFleet } from "../composition/fleet-folder.js";
 import { CliError } from "./cli-context.js";
 
 /** The fleet under `path` with the credential namespace of `env`; usage problems are CliErrors. */

@@ -1,5 +1,6 @@
 /** Fleet repositories as the use cases see them: fetch, read at a commit, worktrees (adapters/git/repo-cache.ts: bare repositories and simple-git). */
 import { ControllerError } from "../core/errors/controller-error.js";
+import type { FleetLoad, LoadFleetOptions } from "../core/manifest/load.js";
 
 export class GitError extends ControllerError {
   constructor(
@@ -42,4 +43,9 @@ export interface CachedRepo {
 
 export interface RepoCache {
   open(fullName: string): Promise<CachedRepo>;
+  /**
+   * The manifests under a folder of a checkout (a worktree's path, or inside it): bad files
+   * are INVALID_MANIFEST entries; a folder that does not exist is a FleetPathError.
+   */
+  loadFleet(root: string, options?: LoadFleetOptions): Promise<FleetLoad>;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyFleet, deviceSettingsFromEnv, observeFleet } from "../../shared/composition/device.js";
-import { loadFleet } from "../../shared/core/manifest/load.js";
+import { loadFleet } from "../../shared/adapters/git/fleet-folder.js";
 import { parseManifestText } from "../../shared/core/manifest/load.js";
 import type { ObservedDevice } from "../../shared/core/plan/observed.js";
 import { planDevice, planFleet } from "../../shared/core/plan/planner.js";

@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FleetPathError, loadFleet } from "../../shared/core/manifest/load.js";
+import { FleetPathError } from "../../shared/core/manifest/load.js";
+import { loadFleet } from "../../shared/adapters/git/fleet-folder.js";
 import { planFleet } from "../../shared/core/plan/planner.js";
 
 let root: string;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deviceSettingsFromEnv } from "../../shared/composition/device-settings.js";
 import { extensionParameters } from "../../shared/core/device/templates.js";
-import { loadFleet } from "../../shared/core/manifest/load.js";
+import { loadFleet } from "../../shared/adapters/git/fleet-folder.js";
 import { referencedFilesOf } from "../../shared/core/manifest/referenced-files.js";
 import { sshPublicKeyProblem } from "../../shared/core/manifest/ssh-public-key.js";
 import { ObservedDevice } from "../../shared/core/plan/observed.js";

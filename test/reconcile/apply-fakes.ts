@@ -34,7 +34,12 @@ export function fakeRepo(files: Map<string, Record<string, string>>): RepoCache 
       throw new Error("not used");
     },
   };
-  return { open: async () => repo } as RepoCache;
+  return {
+    open: async () => repo,
+    loadFleet: async () => {
+      throw new Error("not used");
+    },
+  };
 }
 
 export function memoryJournal(): ApplyJournal & { entries: JournalEntry[] } {

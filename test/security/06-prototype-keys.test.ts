@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DriftSelector, selectDevices } from "../../shared/core/drift/select.js";
-import { loadFleet } from "../../shared/core/manifest/load.js";
+import { loadFleet } from "../../shared/adapters/git/fleet-folder.js";
 import { DeviceName, VmName } from "../../shared/core/manifest/schema.js";
 import { runCli } from "../cli/run-cli.js";
 

@@ -10,6 +10,7 @@ import { simpleGit, type SimpleGit } from "simple-git";
 import { type CloneUrlPolicy, isFetchAllowed } from "../../core/trust/clone-url.js";
 import { checkGitAvailable } from "./git-available.js";
 import { type CachedRepo, type RepoCache, GitError } from "../../ports/repo-cache.js";
+import { loadFleet } from "./fleet-folder.js";
 
 export { type CachedRepo, type FetchSpec, type RepoCache, type Worktree, GitError } from "../../ports/repo-cache.js";
 
@@ -36,6 +37,7 @@ export function createRepoCache(root: string, policy: CloneUrlPolicy): RepoCache
       }
       return repo;
     },
+    loadFleet,
   };
 }
 

@@ -1,10 +1,8 @@
 /**
- * Loads every device manifest under a folder (contract.md §1): each `*.yaml`/`*.yml` file,
- * recursively, each YAML document whose `kind` is `EdgeDevice`. Bad input never throws:
- * it becomes an INVALID_MANIFEST entry with the file and line to fix.
+ * Parses device manifests (contract.md §1): each YAML document whose `kind` is `EdgeDevice`.
+ * Bad input never throws: it becomes an INVALID_MANIFEST entry with the file and line to
+ * fix. Reading a fleet folder from disk is the git adapter's (adapters/git/fleet-folder.ts).
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, dirname, join, relative, sep } from "node:path";
 import type { Document, LineCounter } from "yaml";
 import type { PlanError } from "../plan/types.js";
 import { fastParseManifestText } from "./fast-parse.js";
@@ -13,7 +11,6 @@ import { MAX_FLOW_DEPTH, flowTooDeepAt } from "./flow-depth.js";
 import { kindMistake } from "./kind-check.js";
 import { manifestCredentialProblem } from "./manifest-credential.js";
 import { manifestLinesFrom } from "./manifest-lines.js";
-import { diskReader, resolveFileResult } from "./referenced-files.js";
 import { RolloutPolicy, ROLLOUT_KIND } from "../rollout/policy.js";
 import type { LoadedRolloutPolicy } from "../rollout/rollout-plan.js";
 import { API_VERSION, EdgeDevice, KIND } from "./schema.js";
@@ -27,7 +24,8 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Aliases expanded per document; the yaml package's guard against "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
 export { MAX_ERRORS_PER_DOCUMENT } from "./issue-errors.js";
-const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
+/** Folders a fleet folder's walk never enters. */
+export const SKIPPED_FOLDERS: ReadonlySet<string> = new Set(["node_modules", ".git"]);
 
 /** Source lines of the manifest parts the planner reports on. */
 export interface ManifestLines {
@@ -111,53 +109,14 @@ export interface LoadFleetOptions extends ParseOptions {
   concurrency?: number;
 }
 
-const isManifestFile = (name: string) => /\.ya?ml$/i.test(name);
-const toPosix = (path: string) => path.split(sep).join("/");
-
-async function listManifestFiles(root: string): Promise<{ base: string; files: string[] }> {
-  const info = await stat(root).catch(() => undefined);
-  if (!info) throw new FleetPathError(root);
-  if (info.isFile()) return { base: dirname(root), files: [basename(root)] };
-  const files: string[] = [];
-  const visit = async (folder: string): Promise<void> => {
-    const entries = await readdir(join(root, folder), { withFileTypes: true });
-    for (const entry of entries) {
-      const rel = folder ? `${folder}/${entry.name}` : entry.name;
-      if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name)) await visit(rel);
-      else if (entry.isFile() && isManifestFile(entry.name)) files.push(rel);
-    }
-  };
-  await visit("");
-  return { base: root, files: files.sort() };
-}
-
-export async function loadFleet(root: string, options: LoadFleetOptions = {}): Promise<FleetLoad> {
-  const { base, files } = await listManifestFiles(root);
-  const selected = options.include ? files.filter(options.include) : files;
-  const results: ManifestFileResult[] = new Array(selected.length);
-  const reader = diskReader(base);
-  let next = 0;
-  const worker = async () => {
-    while (next < selected.length) {
-      const index = next++;
-      const file = selected[index]!;
-      const parsed = await loadManifestFile(join(base, file), toPosix(relative(base, join(base, file))), options);
-      // ssh key and customData files, relative to each manifest, inside the fleet folder.
-      results[index] = await resolveFileResult(parsed, reader);
-    }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 16, selected.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return mergeResults(results);
-}
-
 export interface ManifestFileResult {
   devices: LoadedDevice[];
   invalid: InvalidManifest[];
   policies?: LoadedRolloutPolicy[];
 }
 
-function mergeResults(results: ManifestFileResult[]): FleetLoad {
+/** One fleet from the files' results, in their order. */
+export function mergeResults(results: ManifestFileResult[]): FleetLoad {
   const fleet: FleetLoad = { devices: [], invalid: [] };
   for (const result of results) {
     for (const device of result.devices) fleet.devices.push(device);
@@ -167,22 +126,13 @@ function mergeResults(results: ManifestFileResult[]): FleetLoad {
   return fleet;
 }
 
-function fileError(file: string, message: string, line = 1): InvalidManifest {
+export function fileError(file: string, message: string, line = 1): InvalidManifest {
   return { name: file, file, errors: [{ code: "INVALID_MANIFEST", message, file, line }] };
 }
 
-/** Reads one file: size and encoding checked before YAML sees a byte. */
-export async function loadManifestFile(path: string, file: string, options: ParseOptions = {}): Promise<ManifestFileResult> {
-  let bytes: Buffer;
-  try {
-    const info = await stat(path);
-    if (info.size > MAX_MANIFEST_BYTES) {
-      return { devices: [], invalid: [fileError(file, `file is ${info.size} bytes; a manifest may be at most 1 MiB`)] };
-    }
-    bytes = await readFile(path);
-  } catch (error) {
-    return { devices: [], invalid: [fileError(file, `cannot read file: ${(error as Error).message}`)] };
-  }
+/** One file's bytes: size and encoding checked before YAML sees a byte. */
+export function parseManifestBytes(bytes: Uint8Array, file: string, options: ParseOptions = {}): ManifestFileResult {
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) return tooLarge(file, bytes.byteLength);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -190,6 +140,11 @@ export async function loadManifestFile(path: string, file: string, options: Pars
     return { devices: [], invalid: [fileError(file, "file is not valid UTF-8 text")] };
   }
   return parseManifestText(text, file, options);
+}
+
+/** A file over MAX_MANIFEST_BYTES, refused unread. */
+export function tooLarge(file: string, size: number): ManifestFileResult {
+  return { devices: [], invalid: [fileError(file, `file is ${size} bytes; a manifest may be at most 1 MiB`)] };
 }
 
 /** Parses the text of one manifest file (exported for callers that read from git objects). */

@@ -9,8 +9,7 @@
  * and they never appear in the manifest a plan echoes.
  */
 import { createHash } from "node:crypto";
-import { realpath, stat, readFile } from "node:fs/promises";
-import { join, posix, sep } from "node:path";
+import { posix } from "node:path";
 import type { PlanError } from "../plan/types.js";
 import type { InvalidManifest, LoadedDevice } from "./load.js";
 import type { EdgeDevice } from "./schema.js";
@@ -129,27 +128,6 @@ export async function resolveReferencedFiles(device: LoadedDevice, read: RepoFil
 /** Whether the manifest names any file at all (callers skip the reader otherwise). */
 export function namesFiles(manifest: EdgeDevice): boolean {
   return manifest.spec.virtualMachines.some((vm) => vm.customData || vm.ssh?.publicKeys.some((k) => typeof k !== "string"));
-}
-
-/**
- * A reader for a folder on disk: the resolved path (symlinks followed) must stay inside the
- * folder, so a symlink in a pull request cannot send a host file to a device.
- */
-export function diskReader(root: string): RepoFileReader {
-  let rootReal: Promise<string> | undefined;
-  return async (path, maxBytes) => {
-    try {
-      const base = await (rootReal ??= realpath(root));
-      const real = await realpath(join(root, ...path.split("/")));
-      if (real !== base && !real.startsWith(base + sep)) return undefined;
-      const info = await stat(real);
-      if (!info.isFile()) return undefined;
-      if (info.size > maxBytes) return "too-large";
-      return await readFile(real);
-    } catch {
-      return undefined;
-    }
-  };
 }
 
 /** A reader over another source of bytes (git objects at a commit), with the same size rule. */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { RepoCache } from "../../ports/repo-cache.js";
 import type { RepositoryInfo } from "../../core/messages/jobs.js";
 import { parseRepoRef } from "../../ports/github.js";
-import { type LoadedDevice, loadFleet, splitDuplicates } from "../../core/manifest/load.js";
+import { type LoadedDevice, splitDuplicates } from "../../core/manifest/load.js";
 import type { JobQueue } from "../../ports/job-queue.js";
 import { type DriftGitHub, DRIFT_LABEL, indexDriftIssues } from "./drift-issue.js";
 import { DRIFT_DEVICE_QUEUE, type DriftDeviceJob, type DriftTrigger } from "../../core/messages/drift.js";
@@ -72,7 +72,7 @@ async function prepare(deps: FanOutDeps, target: RepositoryTarget, selector: Dri
   let fleet;
   try {
     const root = deps.fleetPath ? join(worktree.path, deps.fleetPath) : worktree.path;
-    fleet = await loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] }));
+    fleet = await deps.repos.loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] }));
   } finally {
     await worktree.dispose();
   }

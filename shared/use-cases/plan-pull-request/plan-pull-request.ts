@@ -12,7 +12,7 @@ import { code, codeBlock } from "../../core/markdown/escape.js";
 import { manifestChanges } from "../../core/changes/changed-files.js";
 import { fetchPullRequest } from "./pull-request-fetch.js";
 import type { RepoCache, Worktree } from "../../ports/repo-cache.js";
-import { type FleetLoad, type LoadedDevice, loadFleet, parseManifestText } from "../../core/manifest/load.js";
+import { type FleetLoad, type LoadedDevice, parseManifestText } from "../../core/manifest/load.js";
 import { planFleet, rolloutOf, summarize } from "../../core/plan/planner.js";
 import type { Plan } from "../../core/plan/types.js";
 import type { PrHeadStore } from "../../ports/pr-heads.js";
@@ -222,7 +222,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
   try {
     const head = await cache.worktree(pr.headSha);
     worktrees.push(head);
-    const headFleet = await loadFleetAt(head.path, folder, deps.credentialPrefix);
+    const headFleet = await loadFleetAt(deps.repos, head.path, folder, deps.credentialPrefix);
     const touched = (file: string | undefined) => file !== undefined && changedNow.has(file);
     const changedDevices: LoadedDevice[] = headFleet.devices.filter((d) => touched(d.file));
 
@@ -230,7 +230,7 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
     if (changedDevices.length > 0) {
       const trusted = await cache.worktree(fetched.defaultTip);
       worktrees.push(trusted);
-      defaultFleet = await loadFleetAt(trusted.path, folder, deps.credentialPrefix);
+      defaultFleet = await loadFleetAt(deps.repos, trusted.path, folder, deps.credentialPrefix);
     }
     const decision = decideObservation(changedDevices, defaultFleet, deps.allowedEndpoints);
     notes.push(...trustNotes(decision.unobserved));
@@ -255,9 +255,9 @@ async function planChanges(deps: PlanJobDeps, job: PlanJob): Promise<Planned> {
   }
 }
 
-async function loadFleetAt(checkout: string, folder: string, credentialPrefix: string | undefined): Promise<FleetLoad> {
+async function loadFleetAt(repos: RepoCache, checkout: string, folder: string, credentialPrefix: string | undefined): Promise<FleetLoad> {
   try {
-    return await loadFleet(folder ? join(checkout, folder) : checkout, { credentialPrefix });
+    return await repos.loadFleet(folder ? join(checkout, folder) : checkout, { credentialPrefix });
   } catch (error) {
     // The fleet folder does not exist at this commit: an empty fleet, not a failure.
     if ((error as { code?: unknown }).code === "FLEET_PATH_NOT_FOUND") return { devices: [], invalid: [] };

@@ -10,7 +10,7 @@ import type { RepoCache } from "../../ports/repo-cache.js";
 import { GitError } from "../../ports/repo-cache.js";
 import type { ReconcileJob } from "../../core/messages/jobs.js";
 import { type GitHubPort, parseRepoRef } from "../../ports/github.js";
-import { type FleetLoad, loadFleet, parseManifestText } from "../../core/manifest/load.js";
+import { type FleetLoad, parseManifestText } from "../../core/manifest/load.js";
 import { FINAL_OUTCOMES, type ReconcileRuns } from "../../ports/reconcile-runs.js";
 import { type AffectedDevices, type DeviceRef, affectedDevices } from "../../core/changes/affected-devices.js";
 import { APPLY_CHECK_NAME, renderApplyReport } from "./apply-report.js";
@@ -65,7 +65,7 @@ export async function findAffectedDevices(deps: ReconcileDeps, job: ReconcileJob
   try {
     const root = deps.fleetPath ? join(worktree.path, deps.fleetPath) : worktree.path;
     after = toRepoPaths(
-      await loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] })),
+      await deps.repos.loadFleet(root, { credentialPrefix: deps.credentialPrefix }).catch(() => ({ devices: [], invalid: [] })),
       deps.fleetPath,
     );
   } finally {
