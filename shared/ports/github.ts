@@ -29,31 +29,54 @@ export interface CheckRunUpdate {
   output?: CheckRunOutput;
 }
 
-export interface GitHubPort {
+/** Comments on an issue or pull request: the plan comment, the apply report's note. */
+export interface IssueComments {
   /** The first comment on the issue or pull request whose body contains `marker`. */
   findIssueComment(repo: RepoRef, issueNumber: number, marker: string): Promise<IssueComment | undefined>;
   createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
   updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+}
+
+/** Check runs: `ase-gitops/plan` on pull request heads, `ase-gitops/apply` on merges. */
+export interface CheckRuns {
   /** The new check run's id and, when GitHub says, its page. */
   createCheckRun(repo: RepoRef, run: NewCheckRun): Promise<{ id: number; url?: string }>;
   /** Check runs named `name` on a commit (newest first), for resuming after a retry. */
   listCheckRuns(repo: RepoRef, headSha: string, name: string): Promise<Array<{ id: number; status: string; externalId?: string }>>;
   updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
+}
+
+/** Which merged pull requests a pushed commit came from (the apply report comments there). */
+export interface MergedPullRequests {
   /** Merged pull requests whose merge produced (or whose head is) the commit. */
   pullRequestsForCommit(repo: RepoRef, sha: string): Promise<number[]>;
-  /** Clone URL and default branch (drift checks not started by a webhook need them). */
-  getRepository?(repo: RepoRef): Promise<RepositoryDetails>;
-  /** Every issue (open and closed, pull requests excluded) carrying `label`. */
-  listIssuesByLabel?(repo: RepoRef, label: string): Promise<IssueInfo[]>;
-  /** The first issue with `label` whose body contains the hidden `marker`. */
-  findIssueByMarker?(repo: RepoRef, label: string, marker: string): Promise<IssueInfo | undefined>;
-  createIssue?(repo: RepoRef, issue: NewIssue): Promise<IssueInfo>;
-  /** Edits title/body, and reopens when `state: "open"` is given. */
-  updateIssue?(repo: RepoRef, issueNumber: number, update: IssueUpdate): Promise<void>;
-  /** Comments, then closes the issue as completed. */
-  closeIssue?(repo: RepoRef, issueNumber: number, comment: string): Promise<void>;
-  reopenIssue?(repo: RepoRef, issueNumber: number): Promise<void>;
 }
+
+/** A repository's details, for drift checks not started by a webhook. */
+export interface Repositories {
+  /** Clone URL and default branch. */
+  getRepository(repo: RepoRef): Promise<RepositoryDetails>;
+}
+
+/** Drift issues: one per device, found by a hidden marker under the drift label. */
+export interface LabelledIssues {
+  /** Every issue (open and closed, pull requests excluded) carrying `label`. */
+  listIssuesByLabel(repo: RepoRef, label: string): Promise<IssueInfo[]>;
+  /** The first issue with `label` whose body contains the hidden `marker`. */
+  findIssueByMarker(repo: RepoRef, label: string, marker: string): Promise<IssueInfo | undefined>;
+  createIssue(repo: RepoRef, issue: NewIssue): Promise<IssueInfo>;
+  /** Edits title/body, and reopens when `state: "open"` is given. */
+  updateIssue(repo: RepoRef, issueNumber: number, update: IssueUpdate): Promise<void>;
+  /** Comments, then closes the issue as completed. */
+  closeIssue(repo: RepoRef, issueNumber: number, comment: string): Promise<void>;
+}
+
+/**
+ * Everything the GitHub adapter offers. Use cases name only the small interfaces above
+ * they call (plan: IssueComments & CheckRuns; apply report: CheckRuns & IssueComments;
+ * drift: LabelledIssues & IssueComments; drift targets: Repositories).
+ */
+export interface GitHubPort extends IssueComments, CheckRuns, MergedPullRequests, Repositories, LabelledIssues {}
 
 export interface RepositoryDetails {
   cloneUrl: string;

@@ -58,6 +58,6 @@ export function plan(device: DeviceInput, seen?: unknown): DevicePlan {
   return planDevice({ manifest: manifest(device), file: "devices/dev-1.yaml" }, seen === undefined ? undefined : observed(seen));
 }
 
-export const actions = (p: DevicePlan) => p.steps.map((s) => (s.vm ? `${s.action} ${s.vm}` : s.action));
+export const actions = (p: DevicePlan) => p.steps.map((s) => ("vm" in s ? `${s.action} ${s.vm}` : s.action));
 export const errorCodes = (p: DevicePlan) => p.errors.map((e) => e.code);
 export const warningCodes = (p: DevicePlan) => p.warnings.map((w) => w.code);

@@ -13,6 +13,7 @@ import { desiredFromManifest } from "../../shared/core/plan/desired.js";
 import { ObservedDevice } from "../../shared/core/plan/observed.js";
 import { initialState, planDevice } from "../../shared/core/plan/planner.js";
 import { STEP_ACTIONS, type DevicePlan, type GpuClaims } from "../../shared/core/plan/types.js";
+import { vmOf } from "../../shared/core/plan/types.js";
 
 const SIZES = [
   "Standard_NC4as_T4_v3",
@@ -104,8 +105,8 @@ const caseArb = fc.tuple(manifestArb, fc.option(observedArb, { nil: undefined })
 
 /** Executes one step with the claim model's own operations, independently of the planner. */
 function execute(state: ClaimState, step: DevicePlan["steps"][number], manifest: EdgeDevice): ClaimResult {
-  const vm = step.vm!;
-  const spec = manifest.spec.virtualMachines.find((v) => v.name === step.vm);
+  const vm = vmOf(step) ?? "";
+  const spec = manifest.spec.virtualMachines.find((v) => v.name === vmOf(step));
   switch (step.action) {
     case "deleteVm":
       return claims.deleteVm(state, vm);
@@ -160,7 +161,7 @@ describe("planner properties", () => {
         let state = initialState(desiredFromManifest(manifest), observed);
         for (const step of plan.steps) {
           const result = execute(state, step, manifest);
-          if (!result.ok) throw new Error(`step ${step.action} ${step.vm ?? ""} failed: ${result.reason}`);
+          if (!result.ok) throw new Error(`step ${step.action} ${vmOf(step) ?? ""} failed: ${result.reason}`);
           state = result.state;
         }
         const again = planDevice({ manifest, file: "dev.yaml" }, toObserved(state));

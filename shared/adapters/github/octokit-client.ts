@@ -255,10 +255,7 @@ function createSession(octokit: Client, auth: GitHubAuthSettings, identity: Iden
     },
     async closeIssue(repo, issueNumber, comment) {
       await github.createIssueComment(repo, issueNumber, comment);
-      await github.updateIssue!(repo, issueNumber, { state: "closed" });
-    },
-    async reopenIssue(repo, issueNumber) {
-      await github.updateIssue!(repo, issueNumber, { state: "open" });
+      await github.updateIssue(repo, issueNumber, { state: "closed" });
     },
     async listCheckRuns(repo, headSha, name) {
       return translated(`list check runs on ${headSha.slice(0, 7)}`, async () => {

@@ -5,6 +5,7 @@
  */
 import type { DriftPolicy } from "../manifest/schema.js";
 import type { DevicePlan } from "../plan/types.js";
+import { describeStep } from "../plan/types.js";
 
 export type RemediationAction = "none" | "report" | "remediate";
 
@@ -31,7 +32,7 @@ export function decideRemediation(policy: DriftPolicy, drifted: boolean, plan: D
   if (plan.steps.length === 0) return { policy, action: "report", reason: "the plan has no step that fixes this drift: only reported" };
   const deleting = plan.steps.filter((s) => DELETING_STEPS.has(s.action));
   if (deleting.length > 0) {
-    const what = deleting.map((s) => (s.vm ? `${s.action} ${s.vm}` : s.action)).join(", ");
+    const what = deleting.map((s) => describeStep(s)).join(", ");
     return { policy, action: "report", reason: `the plan removes something (${what}); removals are never applied automatically` };
   }
   if (plan.warnings.some((w) => w.code === "KUBERNETES_RECLAIM_RISK")) {

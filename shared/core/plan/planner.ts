@@ -17,6 +17,7 @@ import { replaySteps } from "./replay.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanWarning } from "./types.js";
 import { checkUpdatePath } from "./update-checks.js";
 import { checkVms } from "./vm-checks.js";
+import { vmOf } from "./types.js";
 
 export interface PlanDeviceInput {
   manifest: EdgeDevice;
@@ -67,7 +68,7 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
   warnings.push(...vmChecks.warnings, ...updateChecks.warnings);
 
   for (const failure of replay.failures) {
-    const vmName = failure.step.vm;
+    const vmName = vmOf(failure.step);
     const vmLine = at.vmLine(vmName, "name");
     if (failure.code === "NO_GPU_AVAILABLE" && failure.kubernetesGpus > 0) {
       errors.push({
@@ -105,7 +106,7 @@ export function planDevice(input: PlanDeviceInput, observed?: ObservedDevice): D
   }
 
   // One warning per VM: a resize deallocates first, and both steps free the same GPU.
-  const reclaimVms = [...new Set(replay.reclaimRisks.map((r) => r.step.vm ?? ""))];
+  const reclaimVms = [...new Set(replay.reclaimRisks.map((r) => vmOf(r.step) ?? ""))];
   warnings.push(...collectWarnings(desired, initial, replay.state, reclaimVms, at));
 
   return {

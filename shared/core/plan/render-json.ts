@@ -6,8 +6,8 @@ import type { DevicePlan, Plan, PlanError, PlanStep, PlanWarning } from "./types
 
 function step(s: PlanStep) {
   // updateSoftware names its hop: with mandatory intermediate releases there may be several.
-  if (s.action === "updateSoftware" && s.version !== undefined) return { action: s.action, version: s.version };
-  return s.vm === undefined ? { action: s.action } : { action: s.action, vm: s.vm };
+  if (s.action === "updateSoftware") return { action: s.action, version: s.version };
+  return "vm" in s ? { action: s.action, vm: s.vm } : { action: s.action };
 }
 
 function error(p: PlanError) {

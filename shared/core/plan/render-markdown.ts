@@ -7,6 +7,7 @@
 import { cell, code, htmlText, inline } from "../markdown/escape.js";
 import { describeSeconds, type RolloutPlan } from "../rollout/rollout-plan.js";
 import type { DevicePlan, GpuClaims, Plan, PlanError, PlanStep, PlanWarning } from "./types.js";
+import { vmOf } from "./types.js";
 
 export interface MarkdownOptions {
   /** Heading of the whole plan. */
@@ -22,7 +23,8 @@ export function describeClaims(claims: GpuClaims | undefined): string {
 }
 
 export function describeStep(step: PlanStep): string {
-  const vm = step.vm ? code(step.vm) : "";
+  const name = vmOf(step);
+  const vm = name ? code(name) : "";
   switch (step.action) {
     case "deleteVm":
       return `Delete VM ${vm} (no longer in the manifest)`;

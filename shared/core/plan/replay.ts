@@ -7,6 +7,7 @@ import type { ClaimFailureCode, ClaimResult, ClaimState } from "../claims/model.
 import { isGpuSize } from "../claims/sizes.js";
 import type { DesiredDevice, DesiredVm } from "./desired.js";
 import type { PlanStep } from "./types.js";
+import { vmOf } from "./types.js";
 
 export interface ReplayFailure {
   index: number;
@@ -31,7 +32,7 @@ function runStep(
   desired: DesiredDevice,
   desiredByName: ReadonlyMap<string, DesiredVm>,
 ): ClaimFailure | undefined {
-  const vm = step.vm ?? "";
+  const vm = vmOf(step) ?? "";
   switch (step.action) {
     case "deleteVm":
       return ledger.deleteVm(vm);
@@ -76,9 +77,10 @@ export function replaySteps(initial: ClaimState, steps: readonly PlanStep[], des
   // the one to report (an extension cannot install on a VM that was never created).
   const blockedVms = new Set<string>();
   steps.forEach((step, index) => {
-    if (step.vm !== undefined && blockedVms.has(step.vm)) return;
+    const vmName = vmOf(step);
+    if (vmName !== undefined && blockedVms.has(vmName)) return;
     if (FREES_GPUS.has(step.action) && ledger.kubernetesConfigured) {
-      const vm = step.vm ? ledger.find(step.vm) : undefined;
+      const vm = vmName ? ledger.find(vmName) : undefined;
       if (vm && isGpuSize(vm.size)) reclaimRisks.push({ index, step });
     }
     const kubernetesGpus = ledger.kubernetesGpus;
@@ -87,7 +89,7 @@ export function replaySteps(initial: ClaimState, steps: readonly PlanStep[], des
       // A failed step changes nothing on the device; later steps still run so the plan
       // shows everything the change would take.
       failures.push({ index, step, code: failure.code, reason: failure.reason, kubernetesGpus });
-      if (step.vm !== undefined) blockedVms.add(step.vm);
+      if (vmName !== undefined) blockedVms.add(vmName);
     }
   });
   return { state: ledger.toState(), failures, reclaimRisks };

@@ -14,13 +14,28 @@ export const STEP_ACTIONS = [
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 
-export interface PlanStep {
-  action: StepAction;
-  /** The VM the step acts on (VM actions only). */
-  vm?: string;
-  /** resizeVm: the new size; updateSoftware: the release this hop installs. */
-  size?: string;
-  version?: string;
+/** The steps that act on one VM and need nothing else. */
+export type VmStepAction = "deleteVm" | "deallocateVm" | "startVm" | "createVm" | "installGpuExtension";
+
+/** One step of a plan; `action` says which fields it has (the JSON contract.md §3 names). */
+export type PlanStep =
+  | { action: VmStepAction; vm: string }
+  /** The VM's new size. */
+  | { action: "resizeVm"; vm: string; size: string }
+  /** The release this hop installs (one hop of the update path). */
+  | { action: "updateSoftware"; version: string }
+  | { action: "configureKubernetes" | "removeKubernetes" };
+
+/** The VM a step acts on; undefined for device-wide steps. */
+export function vmOf(step: PlanStep): string | undefined {
+  return "vm" in step ? step.vm : undefined;
+}
+
+/** One line for logs and messages: `resizeVm web -> Standard_F8s_v2`, `updateSoftware -> 2503`. */
+export function describeStep(step: PlanStep): string {
+  const vm = vmOf(step);
+  const to = step.action === "resizeVm" ? step.size : step.action === "updateSoftware" ? step.version : undefined;
+  return `${step.action}${vm ? ` ${vm}` : ""}${to ? ` -> ${to}` : ""}`;
 }
 
 export const ERROR_CODES = [

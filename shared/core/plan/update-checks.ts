@@ -7,6 +7,7 @@ import { type ClaimState, FIRST_RELEASE_MANAGING_GPU_VMS, compareReleases } from
 import { gpusOfSize } from "../claims/sizes.js";
 import { type DesiredDevice, updateHops } from "./desired.js";
 import type { PlanError, PlanStep, PlanWarning } from "./types.js";
+import { vmOf } from "./types.js";
 
 export function checkUpdatePath(
   desired: DesiredDevice,
@@ -33,7 +34,7 @@ export function checkUpdatePath(
     if (compareReleases(hopFrom, FIRST_RELEASE_MANAGING_GPU_VMS) < 0) return;
     const before = steps.slice(0, index);
     const kubernetes = initial.kubernetes.configured && !before.some((s) => s.action === "removeKubernetes");
-    const gone = new Set(before.filter((s) => s.action === "deleteVm" || s.action === "deallocateVm").map((s) => s.vm));
+    const gone = new Set(before.filter((s) => s.action === "deleteVm" || s.action === "deallocateVm").map(vmOf));
     const gpuVms = initial.vms.filter((vm) => vm.powerState !== "deallocated" && gpusOfSize(vm.size) > 0 && !gone.has(vm.name)).map((vm) => vm.name);
     if (!kubernetes || gpuVms.length === 0) return;
     warnings.push({

@@ -8,6 +8,7 @@ import { vmFilesOf } from "../manifest/referenced-files.js";
 import { DEFAULT_SUBNET, DEFAULT_VNET, DEFAULT_VNET_RESOURCE_GROUP, type EdgeDevice, type VirtualMachineSpec } from "../manifest/schema.js";
 import type { ObservedDevice } from "./observed.js";
 import type { PlanError, PlanStep, PlanWarning } from "./types.js";
+import { vmOf } from "./types.js";
 
 export interface VmCheckInput {
   manifest: EdgeDevice;
@@ -166,7 +167,7 @@ export function checkVms(
   observed: ObservedDevice | undefined,
   steps: readonly PlanStep[],
 ): { errors: PlanError[]; warnings: PlanWarning[] } {
-  const created = new Set(steps.filter((s) => s.action === "createVm").map((s) => s.vm!));
+  const created = new Set(steps.filter((s) => s.action === "createVm").map((s) => vmOf(s) ?? ""));
   return {
     errors: [...checkLogins(input, created), ...checkStaticIps(input, observed)],
     warnings: checkCustomData(input, observed, created),

@@ -22,6 +22,7 @@ import {
   vmDeploymentName,
   vmParameters,
 } from "../../core/device/templates.js";
+import { describeStep, vmOf } from "../../core/plan/types.js";
 
 export type PlanFn = (input: { manifest: EdgeDevice; file: string; lines?: ManifestLines }, observed: ObservedDevice) => DevicePlan;
 
@@ -69,7 +70,7 @@ interface StepContext {
 
 async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevice): Promise<void> {
   const { port, manifest, options } = ctx;
-  const vm = step.vm ?? "";
+  const vm = vmOf(step) ?? "";
   switch (step.action) {
     case "createVm": {
       await port.deploy(vmDeploymentName(vm), createVmTemplate, vmParameters(manifest, vm, options.vmAdmin));
@@ -125,8 +126,7 @@ async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevic
   }
 }
 
-const describe = (step: PlanStep) =>
-  `${step.action}${step.vm ? ` ${step.vm}` : ""}${step.size ? ` -> ${step.size}` : ""}${step.version ? ` -> ${step.version}` : ""}`;
+const describe = describeStep;
 
 export async function applyDevice(
   port: DevicePort,
@@ -163,11 +163,11 @@ export async function applyDevice(
     const deallocateAfter = new Set(
       plan.steps
         .filter((s) => s.action === "createVm" && input.manifest.spec.virtualMachines.find((v) => v.name === s.vm)?.powerState === "deallocated")
-        .map((s) => s.vm!),
+        .map((s) => vmOf(s) ?? ""),
     );
     for (const [index, step] of plan.steps.entries()) {
       current = step;
-      const at = { step: index + 1, total, action: step.action, ...(step.vm ? { vm: step.vm } : {}) };
+      const at = { step: index + 1, total, action: step.action, ...(vmOf(step) ? { vm: vmOf(step) } : {}) };
       position = at;
       report({ ...at, status: "started" });
       await withRetry(describe(step), () => runStep(ctx, step, observed), {
@@ -177,7 +177,7 @@ export async function applyDevice(
       done++;
       report({ ...at, status: "succeeded" });
       const next = plan.steps[index + 1];
-      const vm = step.vm;
+      const vm = vmOf(step);
       if (
         vm &&
         deallocateAfter.has(vm) &&

@@ -18,6 +18,7 @@ import {
   vmDeploymentName,
   vmParameters,
 } from "../../core/device/templates.js";
+import { vmOf } from "../../core/plan/types.js";
 
 export interface StepContext {
   port: DevicePort;
@@ -53,7 +54,7 @@ async function cleanUpDeletedVm(ctx: StepContext, vm: string): Promise<void> {
 /** Starts the step's first operation. */
 export async function beginStep(ctx: StepContext, step: PlanStep): Promise<StepStart> {
   const { port, manifest } = ctx;
-  const vm = step.vm ?? "";
+  const vm = vmOf(step) ?? "";
   const deploy = required(port.beginDeploy, "deploy");
   switch (step.action) {
     case "createVm": {

@@ -5,11 +5,10 @@
  * costs no GitHub write at all.
  */
 import { createHash } from "node:crypto";
-import type { GitHubPort, IssueInfo, RepoRef } from "../../ports/github.js";
+import type { IssueComments, IssueInfo, LabelledIssues, RepoRef } from "../../ports/github.js";
 import { code, inline } from "../../core/markdown/escape.js";
 import { CLAIM_RULES_NOTE, renderDeviceDetails } from "../../core/plan/render-markdown.js";
 import type { DeviceDriftReport } from "../../core/drift/assess.js";
-import { DriftError } from "../../core/drift/errors.js";
 import type { KnownIssue } from "../../core/messages/drift.js";
 import { renderDriftTable } from "../../core/drift/render-report.js";
 
@@ -19,17 +18,12 @@ const DEVICE_MARKER = /<!-- ase-gitops:drift device=([a-z0-9-]+) -->/;
 
 export const driftMarker = (device: string) => `<!-- ase-gitops:drift device=${device} -->`;
 
-/** The GitHub calls drift issues need (all optional on GitHubPort, required here). */
-export type DriftGitHub = Required<
-  Pick<GitHubPort, "listIssuesByLabel" | "findIssueByMarker" | "createIssue" | "updateIssue" | "closeIssue" | "createIssueComment">
->;
+/** The GitHub calls drift issues need. */
+export type DriftGitHub = LabelledIssues & Pick<IssueComments, "createIssueComment">;
 
-export function driftGitHub(port: GitHubPort): DriftGitHub {
-  const { listIssuesByLabel, findIssueByMarker, createIssue, updateIssue, closeIssue } = port;
-  if (!listIssuesByLabel || !findIssueByMarker || !createIssue || !updateIssue || !closeIssue) {
-    throw new DriftError("DRIFT_GITHUB_UNSUPPORTED", "this GitHub client cannot manage issues (drift reports need them)");
-  }
-  return port as GitHubPort & DriftGitHub;
+/** The drift view of a session's port (kept so callers name what drift uses). */
+export function driftGitHub(port: DriftGitHub): DriftGitHub {
+  return port;
 }
 
 export interface RenderedIssue {

@@ -8,7 +8,6 @@
 import { type CloneUrlPolicy, cloneUrlFor } from "../../core/trust/clone-url.js";
 import { type GitHubClients, parseRepoRef } from "../../ports/github.js";
 import { driftGitHub } from "./drift-issue.js";
-import { DriftError } from "../../core/drift/errors.js";
 import type { RepositoryTarget } from "./fan-out.js";
 
 export async function resolveTargets(
@@ -20,7 +19,6 @@ export async function resolveTargets(
   for (const fullName of repositories) {
     const installationId = await clients.installationFor?.(fullName);
     const session = clients.forInstallation(installationId);
-    if (!session.github.getRepository) throw new DriftError("DRIFT_GITHUB_UNSUPPORTED", "this GitHub client cannot read repositories");
     const details = await session.github.getRepository(parseRepoRef(fullName));
     targets.push({
       repository: { fullName, cloneUrl: cloneUrlFor(cloneUrls, fullName, details.cloneUrl), defaultBranch: details.defaultBranch },

@@ -28,11 +28,11 @@ import {
   type PlanComment,
   readCommentMeta,
 } from "../../core/report/plan-comment.js";
-import { type CheckConclusion, type CheckRunOutput, type GitHubPort, parseRepoRef, type RepoRef } from "../../ports/github.js";
+import { type CheckConclusion, type CheckRunOutput, type CheckRuns, type IssueComments, parseRepoRef, type RepoRef } from "../../ports/github.js";
 import { PLAN_CHECK_NAME } from "../accept-webhook/webhook-router.js";
 
 export interface PlanJobDeps {
-  github: GitHubPort;
+  github: IssueComments & CheckRuns;
   /** Token for https clone URLs (installation token with App auth). */
   gitToken: () => Promise<string>;
   repos: RepoCache;
@@ -111,7 +111,7 @@ export async function runPlanJob(deps: PlanJobDeps, job: PlanJob, attempt: PlanJ
       deps.log?.warn(`${tag}: cannot create check runs (${(error as Error).message}); posting the comment only. Use GitHub App auth for check runs.`);
     }
   }
-  const updateCheck = async (update: Parameters<GitHubPort["updateCheckRun"]>[2]) => {
+  const updateCheck = async (update: Parameters<CheckRuns["updateCheckRun"]>[2]) => {
     if (check) await counted(() => deps.github.updateCheckRun(repo, check.id, update));
   };
 
@@ -168,7 +168,7 @@ async function newestHead(deps: PlanJobDeps, job: PlanJob, readOnly = false): Pr
 }
 
 async function upsertComment(
-  github: GitHubPort,
+  github: IssueComments & CheckRuns,
   repo: RepoRef,
   number: number,
   comment: PlanComment,

@@ -3,7 +3,7 @@
  * updated as devices finish, completed when the last one does) and one comment on the merged
  * pull request linking to it. One function sends every notification.
  */
-import type { CheckConclusion, CheckRunOutput, GitHubPort, RepoRef } from "../../ports/github.js";
+import type { CheckConclusion, CheckRunOutput, CheckRuns, IssueComments, RepoRef } from "../../ports/github.js";
 import { parseRepoRef } from "../../ports/github.js";
 import { cell } from "../../core/markdown/escape.js";
 import { type DeviceResult, FINAL_OUTCOMES, type ReconcileRun, type ReconcileRuns } from "../../ports/reconcile-runs.js";
@@ -13,7 +13,7 @@ export const APPLY_COMMENT_MARKER = "<!-- ase-gitops:apply -->";
 
 export interface ReportDeps {
   runs: ReconcileRuns;
-  github: GitHubPort;
+  github: Pick<CheckRuns, "createCheckRun" | "updateCheckRun"> & Pick<IssueComments, "createIssueComment">;
   /** Pull requests whose merge produced the commit (GitHub's commits/{sha}/pulls). */
   pullRequestsForCommit: (repo: RepoRef, sha: string) => Promise<number[]>;
   /** Intermediate check-run updates at most this often (the last one always goes out). */

@@ -9,7 +9,7 @@ import { manifestChanges, parseNameStatus } from "../../core/changes/changed-fil
 import type { RepoCache } from "../../ports/repo-cache.js";
 import { GitError } from "../../ports/repo-cache.js";
 import type { ReconcileJob } from "../../core/messages/jobs.js";
-import { type GitHubPort, parseRepoRef } from "../../ports/github.js";
+import { type CheckRuns, parseRepoRef } from "../../ports/github.js";
 import { type FleetLoad, parseManifestText } from "../../core/manifest/load.js";
 import { FINAL_OUTCOMES, type ReconcileRuns } from "../../ports/reconcile-runs.js";
 import { type AffectedDevices, type DeviceRef, affectedDevices } from "../../core/changes/affected-devices.js";
@@ -20,7 +20,7 @@ export interface ReconcileDeps {
   repos: RepoCache;
   gitToken: () => Promise<string | undefined>;
   runs: ReconcileRuns;
-  github: GitHubPort;
+  github: Pick<CheckRuns, "createCheckRun">;
   enqueueApply: (job: ApplyJob) => Promise<void>;
   report: (repository: string, commit: string) => Promise<void>;
   /** Folder of the fleet inside the repository ("" = the whole repository). */
