@@ -4,7 +4,10 @@ import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Azurite, startAzurite } from "../helpers/azurite.js";
 import { APPLY_JOURNAL_TABLE, createApplyJournal } from "../../shared/adapters/store/apply-journal.js";
-import { createJobQueue, decodeQueueMessage } from "../../shared/adapters/store/job-queue.js";
+import { createJobQueue } from "../../shared/adapters/store/job-queue.js";
+
+/** The host's queue-trigger encoding: base64 of the UTF-8 JSON. */
+const decodeQueueMessage = (text: string): unknown => JSON.parse(Buffer.from(text, "base64").toString("utf8"));
 import { createStorageClients } from "../../shared/adapters/store/storage-clients.js";
 
 let azurite: Azurite;

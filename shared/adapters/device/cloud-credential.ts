@@ -13,7 +13,6 @@ import { DeviceError } from "./errors.js";
 import { agentPolicy } from "./http.js";
 
 export const DEFAULT_CLOUD_AUTHORITY_HOST = "https://login.microsoftonline.com";
-export const DEFAULT_CLOUD_ENDPOINT = "https://management.azure.com";
 
 export interface CloudCredentialSettings {
   tenantId?: string;

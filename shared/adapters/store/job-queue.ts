@@ -24,14 +24,6 @@ export class MessageTooLargeError extends ControllerError {
   }
 }
 
-export function encodeQueueMessage(message: unknown): string {
-  return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
-}
-
-export function decodeQueueMessage(text: string): unknown {
-  return JSON.parse(Buffer.from(text, "base64").toString("utf8"));
-}
-
 export function createJobQueue(storage: StorageClients): JobQueue {
   const clients = new Map<string, { send: (text: string, delaySeconds?: number) => Promise<unknown> }>();
   const clientFor = (name: string) => {

@@ -84,8 +84,3 @@ export function isGpuSize(name: string): boolean {
 export function sameSize(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
-
-/** Every supported size, for docs, generators and the simulator. */
-export function allVmSizes(): VmSize[] {
-  return [...CATALOG.values()];
-}
