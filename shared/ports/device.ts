@@ -88,11 +88,9 @@ export interface DevicePort {
 
 export { CUSTOM_DATA_TAG, GPU_EXTENSION_NAME, KUBERNETES_ROLE_NAME, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG } from "../core/device/names.js";
 
-/** A device's port, opened after the trust checks, and the password it was opened with. */
+/** A device's port, opened after the trust checks (its password stays inside the adapter). */
 export interface Connected {
   port: DevicePort;
-  /** Kept so the apply can tell the device's own secret from VM secrets in its messages. */
-  password: string;
 }
 
 export interface RetryOptions {

@@ -194,7 +194,7 @@ export function harness(options: { device: FakeDevice; files: Map<string, Record
     journal,
     runs,
     requeue: async (_q, job, delaySeconds) => void queued.push({ job, delaySeconds }),
-    connect: () => ({ port: options.device.port, password: "pw" }),
+    connect: () => ({ port: options.device.port }),
     deviceSettings,
     report: async (_r, commit) => void reports.push(commit),
     settings: { budgetMs: 5_000, pollMs: 30_000, inlineWaitMs: 0, ownerLeaseMs: 600_000, lockRetryMs: 10_000, failureBackoffMs: 5_000 },

@@ -56,5 +56,5 @@ export function connectDevice(manifest: EdgeDevice, settings: ConnectSettings, m
         }
       : {}),
   });
-  return { port: translatingPort(port, name), password };
+  return { port: translatingPort(port, name) };
 }
