@@ -9,7 +9,6 @@
 import { app } from "@azure/functions";
 import { DriftJob, QUEUES } from "../shared/core/messages/jobs.js";
 import { runDriftDeviceJob } from "../shared/use-cases/check-drift/device-job.js";
-import { driftGitHub } from "../shared/use-cases/check-drift/drift-issue.js";
 import { startDriftRun } from "../shared/use-cases/check-drift/fan-out.js";
 import { DRIFT_DEVICE_QUEUE, DriftDeviceJob } from "../shared/core/messages/drift.js";
 import { deviceJobDeps, fanOutDeps } from "../shared/composition/drift-deps.js";
@@ -38,7 +37,7 @@ export function createDriftJobHandler(runtime: () => Runtime) {
           {
             repository: job.repository,
             ...(job.installationId !== undefined ? { installationId: job.installationId } : {}),
-            github: driftGitHub(session.github),
+            github: session.github,
             gitToken: () => session.gitToken(),
           },
         ],

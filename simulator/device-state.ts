@@ -7,18 +7,17 @@ import { randomUUID } from "node:crypto";
 import { type ClaimResult, type ClaimState, stateFromObserved } from "../shared/core/claims/model.js";
 import type { GpuModel } from "../shared/core/claims/sizes.js";
 import type { ObservedDevice } from "../shared/core/plan/observed.js";
+import { CUSTOM_DATA_TAG, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG } from "../shared/core/device/names.js";
 
-export const MANAGED_TAG = "managed-by";
-export const MANAGED_TAG_VALUE = "ase-gitops";
+/** The tags the controller writes (seeded from an observed state's VMs): the controller's own names. */
+export { CUSTOM_DATA_TAG, MANAGED_TAG, MANAGED_TAG_VALUE, PRIVATE_IP_TAG } from "../shared/core/device/names.js";
+
 export const ASE_VNET_RG = "ASERG";
 export const ASE_VNET = "ASEVNET";
 export const ASE_SUBNET = "ASEVNETsubNet";
 export const DEFAULT_RELEASE = "2303";
 /** The address range the simulated ASEVNETsubNet has (a real device's is set when compute is enabled). */
 export const ASE_SUBNET_PREFIX = "10.0.0.0/24";
-/** Tags the controller writes (shared/ports/device.ts): seeded from an observed state's VMs. */
-export const PRIVATE_IP_TAG = "ase-gitops-private-ip";
-export const CUSTOM_DATA_TAG = "ase-gitops-custom-data-sha256";
 
 /** What a VM's osProfile asked for, kept so tests can check what reached the device (never the password). */
 export interface SimOsProfile {

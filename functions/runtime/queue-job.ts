@@ -59,7 +59,7 @@ export function queueJob<Job>(definition: QueueJobDefinition<Job>): (message: un
 }
 
 /** Logs the failure; true when the queue should try the message again. */
-export function retryOrDrop(error: unknown, what: string, context: InvocationContext): boolean {
+function retryOrDrop(error: unknown, what: string, context: InvocationContext): boolean {
   const failure = classifyFailure(error);
   const e = error as { code?: unknown; message?: unknown; stack?: unknown };
   const code = typeof e.code === "string" ? e.code : "UNCLASSIFIED";
@@ -74,6 +74,6 @@ export function retryOrDrop(error: unknown, what: string, context: InvocationCon
 }
 
 /** The queue's dequeue count of this invocation (1 on the first try). */
-export function attemptOf(context: InvocationContext): number {
+function attemptOf(context: InvocationContext): number {
   return Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
 }

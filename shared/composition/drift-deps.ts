@@ -5,7 +5,6 @@
 import type { Runtime } from "./runtime.js";
 import { APPLY_QUEUE } from "../core/messages/apply.js";
 import type { DriftJobDeps } from "../use-cases/check-drift/device-job.js";
-import { driftGitHub } from "../use-cases/check-drift/drift-issue.js";
 import type { FanOutDeps } from "../use-cases/check-drift/fan-out.js";
 
 export type Log = { info(message: string): void; warn(message: string): void };
@@ -26,7 +25,7 @@ export function deviceJobDeps(rt: Runtime, installationId: number | undefined, l
   return {
     repos: rt.repos,
     gitToken: () => session.gitToken(),
-    github: driftGitHub(session.github),
+    github: session.github,
     device: rt.device,
     runs: rt.driftRuns,
     enqueueApply: (job) => rt.queue.send(APPLY_QUEUE, job),

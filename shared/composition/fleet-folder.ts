@@ -1,2 +1,2 @@
 /** Fleet folders on disk for the CLI: the git adapter's reader (adapters/git/fleet-folder.ts). */
-export { diskReader, loadFleet, loadManifestFile } from "../adapters/git/fleet-folder.js";
+export { loadFleet } from "../adapters/git/fleet-folder.js";

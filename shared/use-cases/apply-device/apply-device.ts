@@ -126,8 +126,6 @@ async function runStep(ctx: StepContext, step: PlanStep, observed: ObservedDevic
   }
 }
 
-const describe = describeStep;
-
 export async function applyDevice(
   port: DevicePort,
   input: { manifest: EdgeDevice; file: string; lines?: ManifestLines },
@@ -170,7 +168,7 @@ export async function applyDevice(
       const at = { step: index + 1, total, action: step.action, ...(vmOf(step) ? { vm: vmOf(step) } : {}) };
       position = at;
       report({ ...at, status: "started" });
-      await withRetry(describe(step), () => runStep(ctx, step, observed), {
+      await withRetry(describeStep(step), () => runStep(ctx, step, observed), {
         ...options.retry,
         onRetry: (error, attempt) => report({ ...at, status: "retrying", message: `attempt ${attempt} failed: ${error.code}` }),
       });
@@ -206,7 +204,7 @@ export async function applyDevice(
         observed: after,
         error: {
           code: "NOT_CONVERGED",
-          message: `the device did not converge: a new plan still has ${replan.steps.length} step(s), first ${describe(diverging)}`,
+          message: `the device did not converge: a new plan still has ${replan.steps.length} step(s), first ${describeStep(diverging)}`,
           step: diverging,
         },
       };

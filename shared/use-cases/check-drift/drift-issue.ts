@@ -21,11 +21,6 @@ export const driftMarker = (device: string) => `<!-- ase-gitops:drift device=${d
 /** The GitHub calls drift issues need. */
 export type DriftGitHub = LabelledIssues & Pick<IssueComments, "createIssueComment">;
 
-/** The drift view of a session's port (kept so callers name what drift uses). */
-export function driftGitHub(port: DriftGitHub): DriftGitHub {
-  return port;
-}
-
 export interface RenderedIssue {
   title: string;
   body: string;

@@ -7,7 +7,6 @@
  */
 import { type CloneUrlPolicy, cloneUrlFor } from "../../core/trust/clone-url.js";
 import { type GitHubClients, parseRepoRef } from "../../ports/github.js";
-import { driftGitHub } from "./drift-issue.js";
 import type { RepositoryTarget } from "./fan-out.js";
 
 export async function resolveTargets(
@@ -23,7 +22,7 @@ export async function resolveTargets(
     targets.push({
       repository: { fullName, cloneUrl: cloneUrlFor(cloneUrls, fullName, details.cloneUrl), defaultBranch: details.defaultBranch },
       ...(installationId !== undefined ? { installationId } : {}),
-      github: driftGitHub(session.github),
+      github: session.github,
       gitToken: () => session.gitToken(),
     });
   }
